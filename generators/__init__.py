@@ -1,0 +1,1 @@
+"""UNTP-CRM vocabulary toolkit: builders, validator, mapping checks and recognition queries."""
