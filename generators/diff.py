@@ -1,0 +1,419 @@
+"""``crm-vocab diff OLD NEW``: what changed between two versions, each change breaking or not.
+
+OLD and NEW are version names (the working build, ``build/site/<working>/``, or a release,
+``site/releases/<version>/``) or artifact folders. Only the artifact files are read, so any two
+folders compare: ``vocabulary.ttl`` (terms, kinds, definitions, ranges), ``context.jsonld``
+(term entries), ``schemas/*.json`` (properties, required, multivalued, enums), ``shapes.ttl``
+(min/max counts, value types, ``sh:in``) and ``crosswalks/*.sssom.tsv`` (mappings).
+
+Breaking (a credential or a consumer valid before may be invalid or misread after):
+removing or renaming a term, changing a term's kind or range, removing a context entry or
+changing its ``@id``/``@type``/``@container``, removing a property from a class, making a property
+required (optional -> required, or a new required property), switching single <-> multivalued,
+narrowing an enumeration (removing a value), raising ``sh:minCount`` or lowering ``sh:maxCount``,
+removing a mapping or re-predicating one so that it recognises less.
+Not breaking: new terms, new optional properties, new enum values, required -> optional, new
+mappings, definition and label edits.
+
+Renames: a term that disappears and a term that appears with the same kind and the same
+non-empty definition (whitespace-normalised) -- or, failing that, the same label and the same range --
+are reported once as ``term-renamed`` (breaking) instead of a removal plus an addition. A term IRI
+never changes otherwise (slash IRIs are unversioned), so this heuristic is the only signal.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+
+from .errors import UsageError
+
+RECOGNISING = {"skos:exactMatch", "skos:broadMatch", "skos:narrowMatch"}
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("old", metavar="OLD", help="version name (working or a release) or artifact folder")
+    p.add_argument("new", metavar="NEW", help="version name (working or a release) or artifact folder")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
+    p.add_argument("--out", metavar="DIR", help="build folder holding the working version (default build/site/)")
+
+
+def resolve_version(project, name: str, build_out: Path | None = None) -> Path:
+    """A version name or a folder -> the folder holding that version's artifacts."""
+    p = Path(name)
+    if p.is_dir() and (p / "vocabulary.ttl").exists() or p.is_dir() and (p / "context.jsonld").exists():
+        return p
+    if name == project.working_version:
+        d = (build_out or project.default_out) / name
+        if d.is_dir():
+            return d
+        raise UsageError(f"the working build {d} does not exist", hint="run crm-vocab build first")
+    if re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z.+-]*", name or "") and (project.releases_dir / name).is_dir():
+        return project.releases_dir / name
+    if p.is_dir():
+        raise UsageError(f"{name} holds no vocabulary.ttl or context.jsonld", hint="pass a version artifact folder")
+    known = sorted(d.name for d in project.releases_dir.iterdir() if d.is_dir()) if project.releases_dir.is_dir() else []
+    raise UsageError(f"unknown version or folder {name!r}",
+                     hint=f"use {project.working_version!r}, a release ({', '.join(known) or 'none yet'}) or a folder")
+
+
+# ---------------------------------------------------------------------------------------------
+# reading one version
+# ---------------------------------------------------------------------------------------------
+def _local(iri: str, base: str) -> str:
+    if iri.startswith(base):
+        return iri[len(base):]
+    return re.split(r"[/#:]", iri.rstrip("/#"))[-1] or iri
+
+
+def _norm(text) -> str:
+    return " ".join(str(text or "").split())
+
+
+def _graph(path: Path):
+    import rdflib
+
+    g = rdflib.Graph()
+    try:
+        g.parse(path, format="turtle" if path.suffix == ".ttl" else "json-ld")
+    except Exception as exc:
+        raise UsageError(f"cannot parse {path}: {exc}".splitlines()[0][:300], where=str(path)) from None
+    return g
+
+
+def read_terms(folder: Path, base: str) -> dict:
+    from rdflib import RDF, RDFS, URIRef
+    from rdflib.namespace import OWL, SKOS
+
+    path = folder / "vocabulary.ttl"
+    if not path.is_file():
+        path = folder / "vocabulary.jsonld"
+        if not path.is_file():
+            return {}
+    g = _graph(path)
+    SDO = "https://schema.org/"
+    terms = {}
+    for s in sorted(set(g.subjects(RDF.type, None)), key=str):
+        if not isinstance(s, URIRef) or not str(s).startswith(base):
+            continue
+        name = str(s)[len(base):]
+        if not name or name.endswith("/"):
+            continue
+        types = {str(t) for t in g.objects(s, RDF.type)}
+        if types & {str(OWL.Class), str(RDFS.Class)}:
+            kind = "class"
+        elif types & {str(RDF.Property), str(OWL.ObjectProperty), str(OWL.DatatypeProperty), str(OWL.AnnotationProperty)}:
+            kind = "property"
+        elif any(t.endswith(("EnumDefinition", "ConceptScheme", "Enumeration")) for t in types):
+            kind = "enum"
+        elif any(t.endswith(("PermissibleValue", "Concept")) for t in types):
+            kind = "enum value"
+        else:
+            kind = "term"
+        ranges = sorted({_local(str(o), base) for p in (RDFS.range, URIRef(SDO + "rangeIncludes"), URIRef("http://schema.org/rangeIncludes"))
+                         for o in g.objects(s, p)})
+        terms[name] = {
+            "kind": kind,
+            "definition": _norm(g.value(s, SKOS.definition) or g.value(s, RDFS.comment) or ""),
+            "label": _norm(g.value(s, RDFS.label) or g.value(s, SKOS.prefLabel) or ""),
+            "range": ranges,
+        }
+    return terms
+
+
+def read_context(folder: Path) -> dict:
+    path = folder / "context.jsonld"
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot parse {path}: {exc}", where=str(path)) from None
+    out = {}
+
+    def walk(ctx, prefix=""):
+        if isinstance(ctx, list):
+            for c in ctx:
+                walk(c, prefix)
+            return
+        if not isinstance(ctx, dict):
+            return
+        for k, v in ctx.items():
+            if k.startswith("@"):
+                continue
+            key = prefix + k
+            if isinstance(v, str):
+                out[key] = {"@id": v}
+            elif isinstance(v, dict):
+                out[key] = {a: v[a] for a in ("@id", "@type", "@container") if a in v}
+                if isinstance(v.get("@context"), (dict, list)):
+                    walk(v["@context"], key + "/")
+    walk(data.get("@context", {}) if isinstance(data, dict) else {})
+    return out
+
+
+def _prop_shape(spec: dict) -> dict:
+    types = spec.get("type")
+    types = [types] if isinstance(types, str) else list(types or [])
+    multi = "array" in types
+    item = spec.get("items") if multi and isinstance(spec.get("items"), dict) else spec
+    enum = None
+    for cand in (item, *(item.get("anyOf") or []), *(item.get("oneOf") or [])):
+        if isinstance(cand, dict) and isinstance(cand.get("enum"), list):
+            enum = sorted(str(e) for e in cand["enum"] if e is not None)
+    itypes = item.get("type")
+    itypes = [itypes] if isinstance(itypes, str) else list(itypes or [])
+    ref = item.get("$ref", "")
+    return {"multivalued": multi, "enum": enum,
+            "type": ref.rsplit("/", 1)[-1] if ref else ",".join(sorted(t for t in itypes if t not in ("null", "array")))}
+
+
+def read_schemas(folder: Path) -> dict:
+    """{definition name: {property: {required, multivalued, enum, type}}} over schemas/*.json."""
+    out: dict[str, dict] = {}
+    enums: dict[str, list] = {}
+    sdir = folder / "schemas"
+    if not sdir.is_dir():
+        return {}
+    for f in sorted(sdir.glob("*.json")):
+        try:
+            data = json.loads(f.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"cannot parse {f}: {exc}", where=str(f)) from None
+        defs = dict(data.get("$defs") or data.get("definitions") or {})
+        defs.setdefault(f.stem, data)
+        for dname, d in sorted(defs.items()):
+            if not isinstance(d, dict):
+                continue
+            if isinstance(d.get("enum"), list):
+                enums.setdefault(dname, sorted(str(e) for e in d["enum"] if e is not None))
+            props = d.get("properties")
+            if not isinstance(props, dict) or dname in out:
+                continue
+            req = set(d.get("required") or [])
+            out[dname] = {p: {**_prop_shape(spec if isinstance(spec, dict) else {}), "required": p in req}
+                          for p, spec in props.items()}
+    out["__enums__"] = enums
+    return out
+
+
+def read_shapes(folder: Path, base: str) -> dict:
+    path = folder / "shapes.ttl"
+    if not path.is_file():
+        return {}
+    from rdflib import Namespace
+    from rdflib.collection import Collection
+
+    SH = Namespace("http://www.w3.org/ns/shacl#")
+    g = _graph(path)
+    out = {}
+    for shape in sorted(set(g.subjects(SH.property, None)), key=str):
+        targets = list(g.objects(shape, SH.targetClass)) or [shape]
+        cls = _local(str(targets[0]), base)
+        for ps in g.objects(shape, SH.property):
+            path_ = g.value(ps, SH.path)
+            if path_ is None:
+                continue
+            prop = _local(str(path_), base)
+            ins = g.value(ps, SH["in"])
+            values = sorted(_local(str(v), base) if not hasattr(v, "language") else str(v)
+                            for v in Collection(g, ins)) if ins is not None else None
+            mn, mx = g.value(ps, SH.minCount), g.value(ps, SH.maxCount)
+            vtype = g.value(ps, SH.datatype) or g.value(ps, SH["class"]) or g.value(ps, SH.node)
+            out[(cls, prop)] = {"min": int(mn) if mn is not None else 0, "max": int(mx) if mx is not None else None,
+                                "in": values, "type": _local(str(vtype), base) if vtype is not None else ""}
+    return out
+
+
+def read_mappings(folder: Path) -> dict:
+    import csv
+
+    out = {}
+    cdir = folder / "crosswalks"
+    if not cdir.is_dir():
+        return {}
+    for f in sorted(cdir.glob("*.sssom.tsv")):
+        scheme = f.name[: -len(".sssom.tsv")]
+        lines = [ln for ln in f.read_text(encoding="utf-8").splitlines() if ln and not ln.startswith("#")]
+        for r in csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE):
+            key = (scheme, r.get("subject_id") or "", r.get("object_id") or "")
+            pred = (r.get("predicate_id") or "") + (" Not" if (r.get("predicate_modifier") or "") == "Not" else "")
+            out.setdefault(key, set()).add(pred)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# comparing
+# ---------------------------------------------------------------------------------------------
+def _change(changes, kind, subject, detail, breaking, source):
+    changes.append({"kind": kind, "subject": subject, "detail": detail, "breaking": bool(breaking), "source": source})
+
+
+def compare(old: Path | None, new: Path, project) -> list[dict]:
+    base = project.base_iri
+    changes: list[dict] = []
+    nt = read_terms(new, base)
+    if old is None:
+        for n in sorted(nt):
+            _change(changes, "term-added", n, f"{nt[n]['kind']}", False, "vocabulary.ttl")
+        return changes
+    ot = read_terms(old, base)
+
+    # ---- terms: removed / added / renamed ----
+    removed = sorted(set(ot) - set(nt))
+    added = sorted(set(nt) - set(ot))
+    renamed: dict[str, str] = {}
+    for key in ("definition", "label"):
+        for r in removed:
+            if r in renamed:
+                continue
+            cands = [a for a in added if a not in renamed.values() and nt[a]["kind"] == ot[r]["kind"]
+                     and ot[r][key] and nt[a][key] == ot[r][key]
+                     and (key == "definition" or nt[a]["range"] == ot[r]["range"])]
+            if len(cands) == 1:
+                renamed[r] = cands[0]
+    for r in removed:
+        if r in renamed:
+            _change(changes, "term-renamed", r, f"{ot[r]['kind']} {r} -> {renamed[r]}", True, "vocabulary.ttl")
+        else:
+            _change(changes, "term-removed", r, ot[r]["kind"], True, "vocabulary.ttl")
+    for a in added:
+        if a not in renamed.values():
+            _change(changes, "term-added", a, nt[a]["kind"], False, "vocabulary.ttl")
+    for n in sorted(set(ot) & set(nt)):
+        o, w = ot[n], nt[n]
+        if o["kind"] != w["kind"]:
+            _change(changes, "term-kind-changed", n, f"{o['kind']} -> {w['kind']}", True, "vocabulary.ttl")
+        if o["range"] != w["range"]:
+            _change(changes, "range-changed", n, f"{', '.join(o['range']) or '-'} -> {', '.join(w['range']) or '-'}",
+                    True, "vocabulary.ttl")
+        if o["definition"] != w["definition"]:
+            _change(changes, "definition-changed", n, "definition edited", False, "vocabulary.ttl")
+
+    # ---- context ----
+    oc, nc = read_context(old), read_context(new)
+    for k in sorted(set(oc) - set(nc)):
+        _change(changes, "context-entry-removed", k, json.dumps(oc[k], sort_keys=True), True, "context.jsonld")
+    for k in sorted(set(nc) - set(oc)):
+        _change(changes, "context-entry-added", k, json.dumps(nc[k], sort_keys=True), False, "context.jsonld")
+    for k in sorted(set(oc) & set(nc)):
+        if oc[k] != nc[k]:
+            _change(changes, "context-entry-changed", k,
+                    f"{json.dumps(oc[k], sort_keys=True)} -> {json.dumps(nc[k], sort_keys=True)}", True, "context.jsonld")
+
+    # ---- JSON Schemas ----
+    os_, ns_ = read_schemas(old), read_schemas(new)
+    seen: set[tuple[str, str, str]] = set()
+    oe, ne = os_.pop("__enums__", {}), ns_.pop("__enums__", {})
+    for d in sorted(set(os_) & set(ns_)):
+        op, np_ = os_[d], ns_[d]
+        for p in sorted(set(op) - set(np_)):
+            _change(changes, "property-removed", f"{d}.{p}", "required" if op[p]["required"] else "optional", True, "schemas")
+            seen.update({(d, p, "required"), (d, p, "removed"), (d, p, "max"), (d, p, "in"), (d, p, "type")})
+        for p in sorted(set(np_) - set(op)):
+            req = np_[p]["required"]
+            _change(changes, "property-added", f"{d}.{p}", "required" if req else "optional", req, "schemas")
+            seen.update({(d, p, "required"), (d, p, "added"), (d, p, "in"), (d, p, "type"), (d, p, "max")})
+        for p in sorted(set(op) & set(np_)):
+            a, b = op[p], np_[p]
+            if a["required"] != b["required"]:
+                _change(changes, "cardinality-changed", f"{d}.{p}",
+                        "optional -> required" if b["required"] else "required -> optional", b["required"], "schemas")
+                seen.add((d, p, "required"))
+            if a["multivalued"] != b["multivalued"]:
+                _change(changes, "cardinality-changed", f"{d}.{p}",
+                        "single -> multivalued" if b["multivalued"] else "multivalued -> single", True, "schemas")
+                seen.add((d, p, "max"))
+            if a["type"] != b["type"]:
+                _change(changes, "range-changed", f"{d}.{p}", f"{a['type'] or '-'} -> {b['type'] or '-'}", True, "schemas")
+                seen.add((d, p, "type"))
+            if a["enum"] is not None and b["enum"] is not None and a["enum"] != b["enum"]:
+                _enum_changes(changes, f"{d}.{p}", a["enum"], b["enum"], "schemas")
+                seen.add((d, p, "in"))
+    for e in sorted(set(oe) & set(ne)):
+        if oe[e] != ne[e]:
+            _enum_changes(changes, e, oe[e], ne[e], "schemas")
+    for d in sorted(set(os_) - set(ns_)):
+        if d not in {c["subject"] for c in changes}:
+            _change(changes, "schema-definition-removed", d, "", True, "schemas")
+
+    # ---- SHACL shapes (only what the JSON Schemas did not already report) ----
+    osh, nsh = read_shapes(old, base), read_shapes(new, base)
+    enum_subjects = {c["subject"].split(".")[0] for c in changes if c["kind"].startswith("enum-")}
+    for key in sorted(set(osh) | set(nsh)):
+        cls, prop = key
+        a, b = osh.get(key), nsh.get(key)
+        subj = f"{cls}.{prop}"
+        if a and not b:
+            if (cls, prop, "removed") not in seen and cls in {k[0] for k in nsh}:
+                _change(changes, "property-removed", subj, "from shape", True, "shapes.ttl")
+            continue
+        if b and not a:
+            if (cls, prop, "added") not in seen and cls in {k[0] for k in osh} and b["min"] > 0:
+                _change(changes, "property-added", subj, f"required (minCount {b['min']})", True, "shapes.ttl")
+            continue
+        if a["min"] != b["min"] and (cls, prop, "required") not in seen:
+            _change(changes, "cardinality-changed", subj, f"minCount {a['min']} -> {b['min']}", b["min"] > a["min"], "shapes.ttl")
+        if a["max"] != b["max"] and (cls, prop, "max") not in seen:
+            narrower = b["max"] is not None and (a["max"] is None or b["max"] < a["max"])
+            _change(changes, "cardinality-changed", subj, f"maxCount {a['max'] or '*'} -> {b['max'] or '*'}", narrower, "shapes.ttl")
+        if a["type"] != b["type"] and (cls, prop, "type") not in seen:
+            _change(changes, "range-changed", subj, f"{a['type'] or '-'} -> {b['type'] or '-'}", True, "shapes.ttl")
+        if a["in"] != b["in"] and (cls, prop, "in") not in seen and a["in"] is not None and b["in"] is not None:
+            if not (set(a["in"]) - set(b["in"])) and enum_subjects:
+                continue  # widening already reported through the enum
+            _enum_changes(changes, subj, a["in"], b["in"], "shapes.ttl")
+
+    # ---- mappings ----
+    om, nm = read_mappings(old), read_mappings(new)
+    for key in sorted(set(om) | set(nm)):
+        scheme, s, o = key
+        a, b = om.get(key, set()), nm.get(key, set())
+        subj = f"{s} -> {o}"
+        if a and not b:
+            _change(changes, "mapping-removed", subj, f"{scheme}: {', '.join(sorted(a))}",
+                    bool(a & RECOGNISING), f"crosswalks/{scheme}.sssom.tsv")
+        elif b and not a:
+            _change(changes, "mapping-added", subj, f"{scheme}: {', '.join(sorted(b))}", False, f"crosswalks/{scheme}.sssom.tsv")
+        elif a != b:
+            lost = (a & RECOGNISING) - b
+            _change(changes, "mapping-repredicated", subj, f"{scheme}: {', '.join(sorted(a))} -> {', '.join(sorted(b))}",
+                    bool(lost), f"crosswalks/{scheme}.sssom.tsv")
+    return changes
+
+
+def _enum_changes(changes, subject, old: list, new: list, source):
+    gone, came = sorted(set(old) - set(new)), sorted(set(new) - set(old))
+    if gone:
+        _change(changes, "enum-narrowed", subject, "removed " + ", ".join(gone), True, source)
+    if came:
+        _change(changes, "enum-widened", subject, "added " + ", ".join(came), False, source)
+
+
+def summarise(changes: list[dict]) -> dict:
+    return {"breaking": sum(c["breaking"] for c in changes),
+            "compatible": sum(not c["breaking"] for c in changes),
+            "additions": sum(1 for c in changes if not c["breaking"] and c["kind"].endswith(("-added", "-widened")))}
+
+
+def render_text(old: str, new: str, changes: list[dict]) -> str:
+    s = summarise(changes)
+    lines = [f"{old} -> {new}: {len(changes)} change(s), {s['breaking']} breaking"]
+    for c in changes:
+        tag = "BREAKING  " if c["breaking"] else "compatible"
+        lines.append(f"  {tag} {c['kind']:<24} {c['subject']}  {c['detail']}".rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def run(args, project) -> int:
+    out = Path(args.out) if args.out else None
+    old = resolve_version(project, args.old, out)
+    new = resolve_version(project, args.new, out)
+    changes = compare(old, new, project)
+    if args.format == "json":
+        print(json.dumps({"old": args.old, "new": args.new, "summary": summarise(changes), "changes": changes},
+                         indent=2, ensure_ascii=False))
+    else:
+        print(render_text(args.old, args.new, changes), end="")
+    return 0

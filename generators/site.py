@@ -1,0 +1,1122 @@
+"""Build step 4: the published site (mkdocs-material), downloads, changelogs and server rules.
+
+``build(ctx)`` writes markdown pages into a temporary docs folder (the hand-written pages from
+``site/docs/`` plus one generated page per term, criterion, scheme and requirement), runs mkdocs
+in-process with ``use_directory_urls: false`` into another temporary folder and merges that into
+``ctx.out`` without touching the files earlier steps wrote. See DEVELOPING.md, "URL space".
+
+Everything that comes from the model or the mapping files is untrusted text: generated pages are
+raw HTML built with :func:`html.escape` (never markdown interpolation), and page titles are
+reduced to identifier characters because the theme puts them into ``<title>`` unescaped.
+"""
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import json
+import os
+import posixpath
+import re
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
+from .errors import BuildError
+
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+DEFAULT_EPOCH = "315532800"  # 1980-01-01, used when neither SOURCE_DATE_EPOCH nor git gives a date
+NEGOTIATED = (("html", "text/html"), ("jsonld", "application/ld+json"), ("ttl", "text/turtle"))
+SKIP_TOP = {"criteria", "standards", "crosswalks", "latest", "assets", "search", "stylesheets", "changelog"}
+
+esc = html.escape
+
+
+# ---------------------------------------------------------------------------------------------
+# small helpers
+# ---------------------------------------------------------------------------------------------
+def _title(text: str) -> str:
+    """A page title safe for the theme's unescaped ``<title>``: identifier characters only."""
+    return re.sub(r"[^\w .:/()+,-]", "", str(text))[:120].strip() or "page"
+
+
+def _href(from_page: str, to_path: str) -> str:
+    """Relative link from the page at ``from_page`` (an output path) to ``to_path``."""
+    start = posixpath.dirname(from_page) or "."
+    rel = posixpath.relpath(to_path, start)
+    from urllib.parse import quote
+
+    return esc(quote(rel, safe="/._-~#"))
+
+
+def _a(from_page: str, to_path: str, text: str) -> str:
+    return f'<a href="{_href(from_page, to_path)}">{esc(str(text))}</a>'
+
+
+def _ext_link(url, text=None) -> str:
+    """An external link only for http(s) URLs; anything else is shown as text."""
+    url = str(url or "")
+    label = esc(str(text if text is not None else url))
+    if re.match(r"^https?://[^\s<>\"']+$", url):
+        return f'<a href="{esc(url)}" rel="noopener">{label}</a>'
+    return label
+
+
+def _page(title: str, body: str, *, alternate: str | None = None) -> str:
+    """A markdown file whose body is one raw HTML block (no blank lines inside)."""
+    meta = [f"title: {json.dumps(_title(title))}"]
+    if alternate:
+        from urllib.parse import quote
+
+        meta.append(f"crm_alternate: {json.dumps(quote(alternate, safe='._-~'))}")
+    body = "\n".join(line for line in body.splitlines() if line.strip())
+    return "---\n" + "\n".join(meta) + "\n---\n\n" + f'<div class="crm-page">\n{body}\n</div>\n'
+
+
+def _table(head: list[str], rows: list[list[str]], cls: str = "") -> str:
+    """``rows`` cells are already HTML."""
+    if not rows:
+        return "<p><em>none</em></p>"
+    h = "".join(f"<th>{esc(c)}</th>" for c in head)
+    b = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+    return f'<table class="crm-table {cls}"><thead><tr>{h}</tr></thead><tbody>{b}</tbody></table>'
+
+
+def _dl(items: list[tuple[str, str]]) -> str:
+    """Definition list; values are HTML."""
+    return '<dl class="crm-dl">' + "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in items if v) + "</dl>"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 16), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _human(n: int) -> str:
+    for unit in ("B", "KB", "MB"):
+        if n < 1024 or unit == "MB":
+            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+def semver_key(v: str):
+    m = re.match(r"^v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?$", v)
+    if not m:
+        return (1 << 30, 0, 0, 0, v)
+    return (int(m[1]), int(m[2]), int(m[3]), 0 if m[4] else 1, m[4] or "")
+
+
+def _source_date_epoch(project) -> str:
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        return os.environ["SOURCE_DATE_EPOCH"]
+    import subprocess
+
+    try:
+        r = subprocess.run(["git", "-C", str(project.root), "log", "-1", "--format=%ct"],
+                           capture_output=True, text=True, timeout=10)
+        if r.returncode == 0 and r.stdout.strip().isdigit():
+            return r.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return DEFAULT_EPOCH
+
+
+def deterministic_zip(folder: Path, arcroot: str) -> bytes:
+    """Zip every file under ``folder`` (sorted, fixed timestamps and modes) as ``arcroot/...``."""
+    buf = io.BytesIO()
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for p in sorted(files, key=lambda p: p.relative_to(folder).as_posix()):
+            info = zipfile.ZipInfo(f"{arcroot}/{p.relative_to(folder).as_posix()}", date_time=ZIP_DATE)
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            zf.writestr(info, p.read_bytes(), compresslevel=9)
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# releases
+# ---------------------------------------------------------------------------------------------
+def read_release_index(project) -> dict:
+    """``site/releases/index.yaml``: {latest: str|None, releases: [{version, ...}]}."""
+    import yaml
+
+    path = project.releases_dir / "index.yaml"
+    data: dict = {}
+    if path.is_file():
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise BuildError(f"cannot read the release index: {exc}", where=str(path),
+                             hint="restore site/releases/index.yaml from git") from None
+        if not isinstance(data, dict):
+            raise BuildError("the release index is not a mapping", where=str(path))
+    releases = [r for r in data.get("releases") or [] if isinstance(r, dict) and r.get("version")]
+    known = {str(r["version"]) for r in releases}
+    # folders that exist but are not in the index still count (the index is a record, not the truth)
+    if project.releases_dir.is_dir():
+        for d in sorted(project.releases_dir.iterdir()):
+            if d.is_dir() and not d.name.startswith(".") and d.name != "latest" and d.name not in known:
+                releases.append({"version": d.name})
+    releases.sort(key=lambda r: semver_key(str(r["version"])))
+    latest = data.get("latest") or (str(releases[-1]["version"]) if releases else None)
+    return {"latest": str(latest) if latest else None, "releases": releases}
+
+
+def release_versions(project) -> list[str]:
+    return [str(r["version"]) for r in read_release_index(project)["releases"]]
+
+
+# ---------------------------------------------------------------------------------------------
+# mapping files (read directly from the file contract in DEVELOPING.md)
+# ---------------------------------------------------------------------------------------------
+def load_mappings(project) -> dict:
+    import csv
+
+    import yaml
+
+    def load_yaml(path: Path):
+        try:
+            return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise BuildError(f"cannot read {path.name}: {exc}", where=str(path),
+                             hint="run crm-vocab check to locate the problem") from None
+
+    out = {"scheme": {}, "criteria": [], "standards": {}, "crosswalks": {}, "prefix_to_scheme": {}}
+    if project.criteria_file.is_file():
+        d = load_yaml(project.criteria_file)
+        if isinstance(d, dict):
+            out["scheme"] = d.get("scheme") or {}
+            out["criteria"] = [c for c in d.get("criteria") or [] if isinstance(c, dict) and c.get("id")]
+            for c in out["criteria"]:
+                c["id"] = str(c["id"])
+    if project.catalogues_dir.is_dir():
+        for f in sorted(project.catalogues_dir.glob("*.yaml")):
+            d = load_yaml(f)
+            if not isinstance(d, dict):
+                continue
+            scheme = str(d.get("scheme") or f.stem)
+            d["scheme"] = scheme
+            d["version_slug"] = str(d.get("version_slug") or "current")
+            reqs = [r for r in d.get("requirements") or [] if isinstance(r, dict) and r.get("id") is not None]
+            for r in reqs:
+                r["id"] = str(r["id"])
+                if r.get("parent") is not None:
+                    r["parent"] = str(r["parent"])
+            d["requirements"] = reqs
+            out["standards"][scheme] = d
+            if d.get("prefix"):
+                out["prefix_to_scheme"][str(d["prefix"])] = scheme
+    if project.crosswalks_dir.is_dir():
+        for f in sorted(project.crosswalks_dir.glob("*.sssom.tsv")):
+            scheme = f.name[: -len(".sssom.tsv")]
+            try:
+                lines = [ln for ln in f.read_text(encoding="utf-8").splitlines() if ln and not ln.startswith("#")]
+            except (OSError, UnicodeDecodeError) as exc:
+                raise BuildError(f"cannot read {f.name}: {exc}", where=str(f)) from None
+            rows = list(csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))
+            out["crosswalks"][scheme] = [{k: (v or "") for k, v in r.items() if k} for r in rows]
+    return out
+
+
+def _split_curie(curie: str) -> tuple[str, str]:
+    p, _, local = curie.partition(":")
+    return p, local
+
+
+# ---------------------------------------------------------------------------------------------
+# the model (SchemaView on project.model_file)
+# ---------------------------------------------------------------------------------------------
+class ModelInfo:
+    """What the pages need from the LinkML model, computed once."""
+
+    def __init__(self, project, term_files: set[str]):
+        self.project = project
+        self.sv = None
+        self.terms: dict[str, dict] = {}   # output name (no extension) -> info
+        if not project.model_file.is_file():
+            return
+        from linkml_runtime.utils.schemaview import SchemaView
+
+        try:
+            self.sv = SchemaView(str(project.model_file))
+            self.schema = self.sv.schema
+            self._collect(term_files)
+        except BuildError:
+            raise
+        except Exception as exc:  # LinkML raises many kinds on a broken model
+            raise BuildError(f"cannot read the model: {exc}", where=str(project.model_file),
+                             hint="run crm-vocab validate / linkml-lint on the model") from None
+
+    def _own(self, elem) -> bool:
+        fs = getattr(elem, "from_schema", None)
+        return not fs or fs == self.schema.id
+
+    def _curies(self, elem) -> list[tuple[str, str]]:
+        out = []
+        for kind in ("exact", "close", "broad", "narrow", "related"):
+            for c in getattr(elem, f"{kind}_mappings", None) or []:
+                out.append((f"skos:{kind}Match", str(c)))
+        for c in getattr(elem, "mappings", None) or []:
+            out.append(("mapping", str(c)))
+        return out
+
+    def expand(self, curie: str) -> str:
+        try:
+            return self.sv.expand_curie(curie) or curie
+        except Exception:
+            return curie
+
+    def _collect(self, term_files: set[str]) -> None:
+        sv = self.sv
+        classes = dict(sv.all_classes(imports=False))
+        slots = dict(sv.all_slots(imports=False))
+        enums = dict(sv.all_enums(imports=False))
+        slot_users: dict[str, list[str]] = {}
+        induced: dict[str, list] = {}
+        for cn in sorted(classes):
+            induced[cn] = [s for s in sv.class_induced_slots(cn)]
+            for s in induced[cn]:
+                slot_users.setdefault(s.name, []).append(cn)
+        range_users: dict[str, list[tuple[str, str]]] = {}
+        for cn in sorted(classes):
+            for s in induced[cn]:
+                if s.range:
+                    range_users.setdefault(str(s.range), []).append((cn, s.name))
+        base = self.project.base_iri
+        for cn, c in sorted(classes.items()):
+            self.terms[cn] = {
+                "kind": "class", "name": cn, "elem": c, "slots": induced[cn],
+                "parents": [c.is_a] if c.is_a else [], "mixins": list(c.mixins or []),
+                "children": sorted(sv.class_children(cn, mixins=True, imports=False)),
+                "used_by": sorted(set(range_users.get(cn, []))),
+                "uri": self.expand(sv.get_uri(c, expand=False)), "mappings": self._curies(c),
+            }
+        for sn, s in sorted(slots.items()):
+            self.terms.setdefault(sn, {
+                "kind": "slot", "name": sn, "elem": s, "domain_of": sorted(set(slot_users.get(sn, []))),
+                "uri": self.expand(sv.get_uri(s, expand=False)), "mappings": self._curies(s),
+            })
+        for en, e in sorted(enums.items()):
+            values = []
+            for vname, pv in sorted((e.permissible_values or {}).items()):
+                candidates = []
+                if pv.meaning:
+                    iri = self.expand(str(pv.meaning))
+                    if iri.startswith(base):
+                        candidates.append(iri[len(base):])
+                candidates += [f"{en}/{vname}", f"{en}.{vname}", f"{en}-{vname}", f"{en}_{vname}",
+                               f"{en}{vname[:1].upper()}{vname[1:]}", vname]
+                page = next((c for c in candidates if c in term_files), None)
+                if page is None:
+                    page = f"{en}/{vname}" if not term_files else None
+                values.append((vname, pv, page))
+            self.terms.setdefault(en, {
+                "kind": "enum", "name": en, "elem": e, "values": values,
+                "used_by": sorted(set(range_users.get(en, []))),
+                "uri": self.expand(sv.get_uri(e, expand=False)) if hasattr(e, "enum_uri") else self.project.term_iri(en),
+                "mappings": self._curies(e),
+            })
+            for vname, pv, page in values:
+                if page and page not in self.terms:
+                    self.terms[page] = {"kind": "enum value", "name": vname, "enum": en, "elem": pv,
+                                        "uri": self.project.term_iri(page),
+                                        "meaning": self.expand(str(pv.meaning)) if pv.meaning else "",
+                                        "mappings": self._curies(pv)}
+
+
+# ---------------------------------------------------------------------------------------------
+# page generation
+# ---------------------------------------------------------------------------------------------
+class SiteWriter:
+    def __init__(self, ctx, docs: Path):
+        self.ctx = ctx
+        self.project = ctx.project
+        self.out = ctx.out
+        self.docs = docs
+        self.pages: dict[str, str] = {}   # docs relpath -> markdown
+
+    def add(self, relpath: str, text: str) -> None:
+        if relpath in self.pages:
+            raise BuildError(f"two generated pages want the same path {relpath!r}",
+                             hint="two terms, criteria or requirements map to the same file name")
+        self.pages[relpath] = text
+
+    def flush(self) -> None:
+        for rel, text in sorted(self.pages.items()):
+            p = self.docs / rel
+            if p.exists():
+                raise BuildError(f"hand-written page site/docs/{rel} collides with a generated page",
+                                 hint="rename the hand-written page")
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(text, encoding="utf-8")
+
+
+def _term_files(out: Path, version_dirs: set[str]) -> set[str]:
+    """Names X (relative, no extension) of term files X.jsonld outside versioned folders."""
+    names = set()
+    for p in out.rglob("*.jsonld"):
+        rel = p.relative_to(out).as_posix()
+        top = rel.split("/", 1)[0]
+        if "/" in rel and (top in version_dirs or top in SKIP_TOP):
+            continue
+        names.add(rel[: -len(".jsonld")])
+    return names
+
+
+def _mappings_html(model: ModelInfo, page: str, mappings) -> str:
+    rows = []
+    for pred, curie in mappings:
+        iri = model.expand(curie)
+        rows.append([esc(pred), _ext_link(iri, curie)])
+    return _table(["predicate", "target"], rows)
+
+
+def _term_link(model: ModelInfo, page: str, name: str) -> str:
+    if name in model.terms:
+        return _a(page, f"{name}.html", name)
+    return f"<code>{esc(str(name))}</code>"
+
+
+def _example_value(model: ModelInfo, slot, depth: int = 0):
+    rng = str(slot.range or "string")
+    info = model.terms.get(rng)
+    if info and info["kind"] == "enum":
+        v = info["values"][0][0] if info["values"] else "value"
+    elif info and info["kind"] == "class":
+        v = {"type": [rng]} if depth == 0 else f"https://example.org/{rng.lower()}/1"
+        if depth == 0:
+            ident = next((s for s in info["slots"] if s.identifier), None)
+            if ident is not None:
+                v["id"] = f"https://example.org/{rng.lower()}/1"
+            for s in info["slots"]:
+                if s.required and not s.identifier:
+                    v[s.name] = _example_value(model, s, depth + 1)
+    elif rng in ("integer",):
+        v = 1
+    elif rng in ("float", "double", "decimal"):
+        v = 1.5
+    elif rng in ("boolean",):
+        v = True
+    elif rng in ("date",):
+        v = "2025-01-31"
+    elif rng in ("datetime",):
+        v = "2025-01-31T12:00:00Z"
+    elif rng in ("uri", "uriorcurie", "curie"):
+        v = "https://example.org/id/1"
+    else:
+        v = f"example {slot.name}"
+    return [v] if slot.multivalued and depth == 0 else v
+
+
+def _card(slot) -> str:
+    lo = "1" if slot.required else "0"
+    hi = "*" if slot.multivalued else "1"
+    return f"{lo}..{hi}"
+
+
+def class_page(ctx, model: ModelInfo, name: str, info: dict) -> str:
+    page = f"{name}.html"
+    c = info["elem"]
+    iri = ctx.project.term_iri(name)
+    slots = info["slots"]
+    rows = []
+    for s in slots:
+        rows.append([_term_link(model, page, s.name), _term_link(model, page, str(s.range or "string")),
+                     esc(_card(s)), esc(str(s.description or ""))])
+    # plain-HTML class diagram: parents above, the class with its attributes, ranges beside
+    parents = "".join(f'<div class="crm-box crm-parent">{_term_link(model, page, p)}</div>'
+                      for p in info["parents"] + info["mixins"])
+    attrs = "".join(f"<li>{esc(s.name)} : {_term_link(model, page, str(s.range or 'string'))} "
+                    f"<span class=\"crm-card\">[{esc(_card(s))}]</span></li>" for s in slots)
+    children = "".join(f'<div class="crm-box crm-child">{_term_link(model, page, ch)}</div>' for ch in info["children"])
+    diagram = ('<div class="crm-diagram" role="figure" aria-label="class diagram">'
+               + (f'<div class="crm-row">{parents}</div><div class="crm-arrow">&#9650; is a</div>' if parents else "")
+               + f'<div class="crm-box crm-focus"><div class="crm-box-title">{esc(name)}</div><ul>{attrs}</ul></div>'
+               + (f'<div class="crm-arrow">&#9650; subclasses</div><div class="crm-row">{children}</div>' if children else "")
+               + "</div>")
+    example = {"@context": [ctx.project.context_url(ctx.version)], "type": [name]}
+    for s in slots:
+        if s.identifier:
+            example["id"] = "https://example.org/id/1"
+        elif s.required or len(example) < 6:
+            example[s.name] = _example_value(model, s)
+    used = [[_term_link(model, page, cn), _term_link(model, page, sn)] for cn, sn in info["used_by"]]
+    body = [
+        f'<h1 id="{esc(name)}">{esc(name)} <small class="crm-kind">class</small></h1>',
+        f'<p class="crm-def">{esc(str(c.description or "No definition yet."))}</p>',
+        _dl([("IRI", f"<code>{esc(iri)}</code>"),
+             ("class_uri", f"<code>{esc(info['uri'])}</code>" if info["uri"] != iri else ""),
+             ("Abstract", "yes" if c.abstract else ""),
+             ("Formats", _a(page, f"{name}.jsonld", "JSON-LD") + " &middot; " + _a(page, f"{name}.ttl", "Turtle"))]),
+        '<h2 id="diagram">Diagram</h2>', diagram,
+        '<h2 id="properties">Properties</h2>', _table(["property", "range", "cardinality", "definition"], rows),
+        '<h2 id="alignment">UNTP and schema.org alignment</h2>', _mappings_html(model, page, info["mappings"]),
+        '<h2 id="used-by">Used by</h2>', _table(["class", "property"], used),
+        '<h2 id="example">Example</h2>',
+        f'<pre><code class="language-json">{esc(json.dumps(example, indent=2, ensure_ascii=False))}</code></pre>',
+    ]
+    return _page(name, "\n".join(body), alternate=posixpath.basename(name))
+
+
+def slot_page(ctx, model: ModelInfo, name: str, info: dict) -> str:
+    page = f"{name}.html"
+    s = info["elem"]
+    iri = ctx.project.term_iri(name)
+    rng = str(s.range or model.schema.default_range or "string")
+    example = {"@context": [ctx.project.context_url(ctx.version)], name: _example_value(model, s)}
+    body = [
+        f'<h1 id="{esc(name)}">{esc(name)} <small class="crm-kind">property</small></h1>',
+        f'<p class="crm-def">{esc(str(s.description or "No definition yet."))}</p>',
+        _dl([("IRI", f"<code>{esc(iri)}</code>"),
+             ("slot_uri", f"<code>{esc(info['uri'])}</code>" if info["uri"] != iri else ""),
+             ("Range", _term_link(model, page, rng)),
+             ("Required", "yes" if s.required else "no"),
+             ("Multivalued", "yes" if s.multivalued else "no"),
+             ("Formats", _a(page, f"{name}.jsonld", "JSON-LD") + " &middot; " + _a(page, f"{name}.ttl", "Turtle"))]),
+        '<h2 id="used-by">Used by</h2>',
+        _table(["class"], [[_term_link(model, page, cn)] for cn in info["domain_of"]]),
+        '<h2 id="alignment">UNTP and schema.org alignment</h2>', _mappings_html(model, page, info["mappings"]),
+        '<h2 id="example">Example</h2>',
+        f'<pre><code class="language-json">{esc(json.dumps(example, indent=2, ensure_ascii=False))}</code></pre>',
+    ]
+    return _page(name, "\n".join(body), alternate=posixpath.basename(name))
+
+
+def enum_page(ctx, model: ModelInfo, name: str, info: dict) -> str:
+    page = f"{name}.html"
+    e = info["elem"]
+    rows = []
+    for vname, pv, vpage in info["values"]:
+        link = _a(page, f"{vpage}.html", vname) if vpage else f"<code>{esc(vname)}</code>"
+        rows.append([link, esc(str(pv.description or "")), esc(str(pv.meaning or ""))])
+    body = [
+        f'<h1 id="{esc(name)}">{esc(name)} <small class="crm-kind">enumeration</small></h1>',
+        f'<p class="crm-def">{esc(str(e.description or "No definition yet."))}</p>',
+        _dl([("IRI", f"<code>{esc(ctx.project.term_iri(name))}</code>"),
+             ("Formats", _a(page, f"{name}.jsonld", "JSON-LD") + " &middot; " + _a(page, f"{name}.ttl", "Turtle"))]),
+        '<h2 id="values">Permissible values</h2>', _table(["value", "definition", "meaning"], rows),
+        '<h2 id="used-by">Used by</h2>',
+        _table(["class", "property"], [[_term_link(model, page, c), _term_link(model, page, s)] for c, s in info["used_by"]]),
+        '<h2 id="alignment">Alignment</h2>', _mappings_html(model, page, info["mappings"]),
+    ]
+    return _page(name, "\n".join(body), alternate=posixpath.basename(name))
+
+
+def value_page(ctx, model: ModelInfo, name: str, info: dict) -> str:
+    page = f"{name}.html"
+    pv = info["elem"]
+    base = posixpath.basename(name)
+    body = [
+        f'<h1 id="value">{esc(info["name"])} <small class="crm-kind">enumeration value</small></h1>',
+        f'<p class="crm-def">{esc(str(pv.description or "No definition yet."))}</p>',
+        _dl([("IRI", f"<code>{esc(ctx.project.term_iri(name))}</code>"),
+             ("Enumeration", _term_link(model, page, info["enum"])),
+             ("Meaning", _ext_link(info["meaning"]) if info["meaning"] else ""),
+             ("JSON value", f'<code>{esc(json.dumps(info["name"], ensure_ascii=False))}</code>'),
+             ("Formats", _a(page, f"{name}.jsonld", "JSON-LD") + " &middot; " + _a(page, f"{name}.ttl", "Turtle"))]),
+        '<h2 id="alignment">Alignment</h2>', _mappings_html(model, page, info["mappings"]),
+    ]
+    return _page(f"{info['enum']} {info['name']}", "\n".join(body), alternate=base)
+
+
+def generic_page(ctx, name: str) -> str:
+    """A page for a ``X.jsonld`` the model does not explain: label and definition from the RDF."""
+    page = f"{name}.html"
+    iri = ctx.project.term_iri(name)
+    label = comment = ""
+    types: list[str] = []
+    try:
+        import rdflib
+        from rdflib.namespace import RDF, RDFS, SKOS
+
+        g = rdflib.Graph()
+        g.parse(ctx.out / f"{name}.ttl" if (ctx.out / f"{name}.ttl").is_file() else ctx.out / f"{name}.jsonld")
+        s = rdflib.URIRef(iri)
+        label = str(g.value(s, RDFS.label) or g.value(s, SKOS.prefLabel) or "")
+        comment = str(g.value(s, SKOS.definition) or g.value(s, RDFS.comment) or "")
+        types = sorted(str(t) for t in g.objects(s, RDF.type))
+    except Exception:  # the page is a convenience; the RDF files remain the source
+        pass
+    body = [
+        f'<h1 id="term">{esc(posixpath.basename(name))}</h1>',
+        f'<p class="crm-def">{esc(comment or label or "See the RDF descriptions below.")}</p>',
+        _dl([("IRI", f"<code>{esc(iri)}</code>"), ("Label", esc(label)),
+             ("Types", ", ".join(f"<code>{esc(t)}</code>" for t in types)),
+             ("Formats", _a(page, f"{name}.jsonld", "JSON-LD") + " &middot; " + _a(page, f"{name}.ttl", "Turtle"))]),
+    ]
+    return _page(posixpath.basename(name), "\n".join(body), alternate=posixpath.basename(name))
+
+
+def term_index(ctx, model: ModelInfo, extra: list[str]) -> str:
+    page = "terms.html"
+    parts = ['<h1 id="vocabulary">Vocabulary</h1>',
+             f"<p>Every term has a stable IRI under <code>{esc(ctx.project.base_iri)}</code>; "
+             "the IRI serves HTML, JSON-LD or Turtle by content negotiation.</p>"]
+    for kind, title in (("class", "Classes"), ("slot", "Properties"), ("enum", "Enumerations"),
+                        ("enum value", "Enumeration values")):
+        rows = []
+        for n, info in sorted(model.terms.items()):
+            if info["kind"] != kind:
+                continue
+            d = info["elem"].description or ""
+            label = f'{info["enum"]}: {info["name"]}' if kind == "enum value" else n
+            rows.append([_a(page, f"{n}.html", label), esc(str(d))])
+        parts += [f'<h2 id="{kind.replace(" ", "-")}">{esc(title)}</h2>', _table(["term", "definition"], rows)]
+    if extra:
+        parts += ['<h2 id="other">Other terms</h2>', _table(["term"], [[_a(page, f"{n}.html", n)] for n in sorted(extra)])]
+    return _page("Vocabulary", "\n".join(parts))
+
+
+# ---- criteria and standards ------------------------------------------------------------------
+def _resolve(mp: dict, curie: str):
+    """('criterion', id) | ('requirement', (scheme, id)) | ('gap', None) | ('other', curie)."""
+    if curie == "sssom:NoTermFound":
+        return ("gap", None)
+    p, local = _split_curie(curie)
+    if p == "HC":
+        return ("criterion", local)
+    if p in mp["prefix_to_scheme"]:
+        return ("requirement", (mp["prefix_to_scheme"][p], local))
+    return ("other", curie)
+
+
+def _req_path(mp: dict, scheme: str, rid: str) -> str:
+    slug = mp["standards"].get(scheme, {}).get("version_slug", "current")
+    return f"standards/{scheme}/{slug}/{rid}"
+
+
+def _pred(row: dict) -> str:
+    p = row.get("predicate_id", "")
+    return ("NOT " if row.get("predicate_modifier") == "Not" else "") + p
+
+
+def criteria_pages(ctx, sw: SiteWriter, mp: dict) -> None:
+    crit_ids = {c["id"] for c in mp["criteria"]}
+    by_crit: dict[str, list] = {cid: [] for cid in crit_ids}
+    for scheme, rows in sorted(mp["crosswalks"].items()):
+        for r in rows:
+            k, v = _resolve(mp, r.get("object_id", ""))
+            if k == "criterion" and v in by_crit:
+                by_crit[v].append((scheme, r))
+    idx_rows = []
+    for c in sorted(mp["criteria"], key=lambda c: c["id"]):
+        cid = c["id"]
+        page = f"criteria/{cid}.html"
+        rows = []
+        for scheme, r in sorted(by_crit[cid], key=lambda x: (x[0], x[1].get("subject_id", ""))):
+            k, v = _resolve(mp, r.get("subject_id", ""))
+            if k == "requirement":
+                subj = _a(page, _req_path(mp, *v) + ".html", r["subject_id"])
+            elif k == "gap":
+                subj = f'<span class="crm-gap">no requirement ({esc(scheme)})</span>'
+            else:
+                subj = f"<code>{esc(r.get('subject_id', ''))}</code>"
+            rows.append([_a(page, f"standards/{scheme}.html", scheme), subj, esc(r.get("subject_label", "")),
+                         f"<code>{esc(_pred(r))}</code>", esc(r.get("confidence", "")), esc(r.get("comment", ""))])
+        srcs = ", ".join(esc(str(s)) for s in c.get("sources") or [])
+        body = [
+            f'<h1 id="criterion">{esc(cid)} {esc(str(c.get("label", "")))}</h1>',
+            f'<p class="crm-def">{esc(str(c.get("definition", "")))}</p>',
+            _dl([("IRI", f"<code>{esc(ctx.project.criterion_iri(cid))}</code>"),
+                 ("Conformity topic", f"<code>{esc(str(c.get('conformity_topic', '')))}</code>"),
+                 ("Verification", esc(str(c.get("verification", "")))),
+                 ("Sources", srcs),
+                 ("Formats", _a(page, f"criteria/{cid}.jsonld", "JSON-LD") + " &middot; "
+                  + _a(page, f"criteria/{cid}.ttl", "Turtle"))]),
+            '<h2 id="requirements">Requirements mapped to this criterion</h2>',
+            _table(["scheme", "requirement", "title", "predicate", "confidence", "comment"], rows),
+        ]
+        sw.add(f"criteria/{cid}.md", _page(cid, "\n".join(body), alternate=cid))
+        idx_rows.append([_a("criteria/index.html", page, cid), esc(str(c.get("label", ""))),
+                         f"<code>{esc(str(c.get('conformity_topic', '')))}</code>", str(len(rows))])
+    sch = mp["scheme"] or {}
+    body = ['<h1 id="criteria">Harmonised ESG criteria</h1>',
+            f'<p>{esc(str(sch.get("title", "")))} {("version " + esc(str(sch["version"]))) if sch.get("version") else ""}</p>',
+            _table(["id", "label", "conformity topic", "mappings"], idx_rows)]
+    sw.add("criteria/index.md", _page("Criteria", "\n".join(body)))
+
+
+def standards_pages(ctx, sw: SiteWriter, mp: dict) -> None:
+    idx_rows = []
+    for scheme, d in sorted(mp["standards"].items()):
+        spage = f"standards/{scheme}.html"
+        rows_by_req: dict[str, list] = {}
+        gaps = []
+        for r in mp["crosswalks"].get(scheme, []):
+            k, v = _resolve(mp, r.get("subject_id", ""))
+            if k == "requirement":
+                rows_by_req.setdefault(v[1], []).append(r)
+            elif k == "gap":
+                gaps.append(r)
+        req_rows = []
+        ids = {r["id"] for r in d["requirements"]}
+        for req in d["requirements"]:
+            rid = req["id"]
+            path = _req_path(mp, scheme, rid)
+            page = f"{path}.html"
+            maps = []
+            for r in sorted(rows_by_req.get(rid, []), key=lambda r: (r.get("object_id", ""), r.get("predicate_id", ""))):
+                k, v = _resolve(mp, r.get("object_id", ""))
+                if k == "criterion":
+                    obj = _a(page, f"criteria/{v}.html", r["object_id"])
+                elif k == "gap":
+                    obj = '<span class="crm-gap">no harmonised counterpart</span>'
+                else:
+                    obj = f"<code>{esc(r.get('object_id', ''))}</code>"
+                maps.append([f"<code>{esc(_pred(r))}</code>", obj, esc(r.get("object_label", "")),
+                             esc(r.get("confidence", "")), esc(r.get("comment", ""))])
+            parent = req.get("parent")
+            children = [c["id"] for c in d["requirements"] if c.get("parent") == rid]
+            body = [
+                f'<h1 id="requirement">{esc(scheme)} {esc(rid)} {esc(str(req.get("title", "")))}</h1>',
+                _dl([("IRI", f"<code>{esc(ctx.project.standard_base(scheme, d['version_slug']) + rid)}</code>"),
+                     ("Standard", _a(page, spage, f"{d.get('title', scheme)} ({d.get('version', '')})")),
+                     ("Kind", esc(str(req.get("kind", "")))),
+                     ("Part of", _a(page, _req_path(mp, scheme, parent) + ".html", parent) if parent in ids else esc(str(parent or ""))),
+                     ("Contains", ", ".join(_a(page, _req_path(mp, scheme, ch) + ".html", ch) for ch in children)),
+                     ("Conformity topic", esc(str(req.get("conformity_topic", "")))),
+                     ("Owner's IRI", _ext_link(req.get("owner_iri")) if req.get("owner_iri") else ""),
+                     ("Verification", esc(str(req.get("verification", "")))),
+                     ("Note", esc(str(req.get("note", "")))),
+                     ("Formats", _a(page, f"{path}.jsonld", "JSON-LD") + " &middot; " + _a(page, f"{path}.ttl", "Turtle"))]),
+                '<h2 id="mappings">Mapped to harmonised criteria</h2>',
+                _table(["predicate", "criterion", "label", "confidence", "comment"], maps),
+            ]
+            sw.add(f"{path}.md", _page(f"{scheme} {rid}", "\n".join(body), alternate=rid))
+            req_rows.append([_a(spage, page, rid), esc(str(req.get("title", ""))), esc(str(req.get("kind", ""))),
+                             str(len(maps))])
+        gap_rows = []
+        for r in gaps:
+            k, v = _resolve(mp, r.get("object_id", ""))
+            obj = _a(spage, f"criteria/{v}.html", r["object_id"]) if k == "criterion" else esc(r.get("object_id", ""))
+            gap_rows.append([obj, esc(r.get("object_label", "")), esc(r.get("comment", ""))])
+        body = [
+            f'<h1 id="standard">{esc(str(d.get("title", scheme)))}</h1>',
+            _dl([("Scheme", f"<code>{esc(scheme)}</code>"), ("Version", esc(str(d.get("version", "")))),
+                 ("Publisher", esc(str(d.get("publisher", "")))), ("Source", _ext_link(d.get("url")) if d.get("url") else ""),
+                 ("Requirement IRIs", f"<code>{esc(ctx.project.standard_base(scheme, d['version_slug']))}</code>&lt;id&gt;"),
+                 ("Crosswalk", _a(spage, f"{ctx.version}/crosswalks/{scheme}.sssom.tsv", f"{scheme}.sssom.tsv")
+                  if (ctx.out / ctx.version / "crosswalks" / f"{scheme}.sssom.tsv").is_file() else "")]),
+            '<h2 id="requirements">Requirements</h2>', _table(["id", "title", "kind", "mappings"], req_rows),
+            '<h2 id="gaps">Criteria this scheme does not cover</h2>', _table(["criterion", "label", "comment"], gap_rows),
+        ]
+        sw.add(f"standards/{scheme}.md", _page(scheme, "\n".join(body)))
+        idx_rows.append([_a("standards/index.html", spage, scheme), esc(str(d.get("title", ""))),
+                         esc(str(d.get("version", ""))), str(len(d["requirements"]))])
+    body = ['<h1 id="standards">Standards</h1>',
+            "<p>External ESG schemes, each pinned to one version, with their requirements mapped to the harmonised criteria.</p>",
+            _table(["scheme", "title", "version", "requirements"], idx_rows)]
+    sw.add("standards/index.md", _page("Standards", "\n".join(body)))
+
+
+# ---- home, coverage, downloads, changelog ----------------------------------------------------
+def home_page(ctx, model: ModelInfo, mp: dict, latest: str | None) -> str:
+    p = ctx.project
+    v = latest or ctx.version
+    desc = ""
+    if model.sv is not None:
+        desc = str(model.schema.description or "")
+    counts = {k: sum(1 for t in model.terms.values() if t["kind"] == k) for k in ("class", "slot", "enum", "enum value")}
+    example = {"@context": ["https://www.w3.org/ns/credentials/v2", p.context_url(v)],
+               "type": ["VerifiableCredential"], "credentialSubject": {"type": ["Facility"]}}
+    body = [
+        '<h1 id="home">UNTP Critical Raw Materials vocabulary</h1>',
+        "<p>A vocabulary for the traceability and ESG performance of critical raw materials, built on the "
+        "UN Transparency Protocol (UNTP): classes and properties with stable IRIs, JSON-LD contexts and JSON "
+        "Schemas for credentials, SHACL shapes, and crosswalks from ESG standards to a harmonised set of criteria.</p>",
+        f'<p class="crm-def">{esc(desc)}</p>' if desc else "",
+        '<h2 id="use">How to use it</h2>',
+        "<ul>"
+        f"<li>Reference the JSON-LD context <code>{esc(p.context_url(v))}</code> after the W3C VC context.</li>"
+        f"<li>Validate credentials against the JSON Schemas under <code>{esc(p.artifact_base(v))}schemas/</code> "
+        f"and the SHACL shapes <code>{esc(p.artifact_base(v))}shapes.ttl</code> (or run <code>crm-vocab validate</code>).</li>"
+        f"<li>Every term IRI, such as <code>{esc(p.base_iri)}&lt;Term&gt;</code>, returns HTML to a browser, JSON-LD for "
+        "<code>Accept: application/ld+json</code> and Turtle for <code>Accept: text/turtle</code>; "
+        "<code>&lt;iri&gt;.jsonld</code> and <code>&lt;iri&gt;.ttl</code> work on plain static hosting.</li>"
+        "</ul>",
+        f'<pre><code class="language-json">{esc(json.dumps(example, indent=2))}</code></pre>',
+        '<h2 id="contents">Contents</h2>',
+        "<ul>"
+        f"<li>{_a('index.html', 'terms.html', 'Vocabulary')}: {counts['class']} classes, {counts['slot']} properties, "
+        f"{counts['enum']} enumerations, {counts['enum value']} enumeration values</li>"
+        f"<li>{_a('index.html', 'criteria/index.html', 'Harmonised criteria')}: {len(mp['criteria'])}</li>"
+        f"<li>{_a('index.html', 'standards/index.html', 'Standards')}: {len(mp['standards'])} schemes</li>"
+        f"<li>{_a('index.html', 'coverage.html', 'Coverage')} of the criteria by each scheme</li>"
+        f"<li>{_a('index.html', 'downloads.html', 'Downloads')} of every artifact, with SHA-256</li>"
+        f"<li>{_a('index.html', 'changelog/index.html', 'Changelog')}</li>"
+        "</ul>",
+        f"<p>Latest release: <strong>{esc(latest)}</strong>.</p>" if latest else
+        "<p>No release yet: the artifacts under <code>working/</code> are the unreleased build.</p>",
+    ]
+    return _page("Home", "\n".join(body))
+
+
+def coverage_page(ctx, versions: list[str]) -> str:
+    page = "coverage.html"
+    body = ['<h1 id="coverage">Coverage</h1>',
+            "<p>How many of the harmonised criteria each scheme covers, with reviewed gaps.</p>"]
+    for v in [ctx.version] + [x for x in reversed(versions) if x != ctx.version]:
+        vd = ctx.out / v
+        if not (vd / "coverage.svg").is_file():
+            if v == ctx.version:
+                body.append("<p><em>The coverage matrix has not been built.</em></p>")
+            continue
+        links = " &middot; ".join(_a(page, f"{v}/coverage.{e}", e.upper()) for e in ("csv", "json")
+                                  if (vd / f"coverage.{e}").is_file())
+        body += [f'<h2 id="v-{esc(v)}">{esc(v)}</h2>',
+                 f'<p><img class="crm-coverage" src="{_href(page, f"{v}/coverage.svg")}" '
+                 f'alt="coverage matrix {esc(v)}"></p>', f"<p>{links}</p>"]
+        if v != ctx.version:
+            break  # the working matrix and the latest release are enough; the rest are downloads
+    return _page("Coverage", "\n".join(body))
+
+
+def downloads_page(ctx, versions: list[str]) -> str:
+    page = "downloads.html"
+    body = ['<h1 id="downloads">Downloads</h1>',
+            "<p>Every artifact of every version, with its size and SHA-256. Each version is also one zip "
+            "(sorted entries, fixed timestamps: the same sources give the same bytes).</p>"]
+    for v in versions:
+        vd = ctx.out / v
+        if not vd.is_dir():
+            continue
+        rows = []
+        z = ctx.out / f"{v}.zip"
+        files = [z] + sorted((p for p in vd.rglob("*") if p.is_file()), key=lambda p: p.relative_to(ctx.out).as_posix())
+        for f in files:
+            rel = f.relative_to(ctx.out).as_posix()
+            rows.append([_a(page, rel, rel), f'<span data-bytes="{f.stat().st_size}">{esc(_human(f.stat().st_size))}</span>',
+                         f'<code class="crm-sha256">{_sha256(f)}</code>'])
+        label = f"{v} (unreleased working build)" if v == ctx.version else v
+        body += [f'<h2 id="v-{esc(v)}">{esc(label)}</h2>', _table(["file", "size", "SHA-256"], rows, "crm-downloads")]
+    return _page("Downloads", "\n".join(body))
+
+
+def changelog_pages(ctx, sw: SiteWriter, versions: list[str]) -> None:
+    from . import diff as diffmod
+
+    rows = []
+    prev = None
+    for v in versions:  # oldest release first, the working build last
+        new = ctx.out / v
+        if not new.is_dir():
+            continue
+        try:
+            changes = diffmod.compare(ctx.out / prev if prev else None, new, ctx.project)
+        except Exception as exc:  # a broken old release must not stop the site
+            changes = None
+            err = str(exc)
+        page = f"changelog/{v}.html"
+        title = f"{v} (working build)" if v == ctx.version else v
+        body = [f'<h1 id="changes">Changes in {esc(title)}</h1>',
+                f"<p>Compared with {esc(prev) if prev else 'nothing (first version)'}. "
+                f"Generated by <code>crm-vocab diff {esc(prev or '-')} {esc(v)}</code>.</p>"]
+        if changes is None:
+            body.append(f"<p>Could not compare: {esc(err)}</p>")
+            nb = 0
+        else:
+            nb = sum(1 for c in changes if c["breaking"])
+            trs = [[("<strong>breaking</strong>" if c["breaking"] else "compatible"), esc(c["kind"]),
+                    f"<code>{esc(c['subject'])}</code>", esc(c["detail"])] for c in changes]
+            body.append(_table(["class", "change", "subject", "detail"], trs))
+        sw.add(f"changelog/{v}.md", _page(f"Changelog {v}", "\n".join(body)))
+        rows.append([_a("changelog/index.html", page, title),
+                     str(len(changes) if changes is not None else "?"), str(nb)])
+        if v != ctx.version:
+            prev = v
+    body = ['<h1 id="changelog">Changelog</h1>',
+            "<p>What changed in each version, classed breaking or compatible (see <code>crm-vocab diff</code>).</p>",
+            _table(["version", "changes", "breaking"], list(reversed(rows)))]
+    sw.add("changelog/index.md", _page("Changelog", "\n".join(body)))
+
+
+# ---------------------------------------------------------------------------------------------
+# server rules
+# ---------------------------------------------------------------------------------------------
+def htaccess(latest: str | None) -> str:
+    lines = [
+        "# Generated by crm-vocab build: content negotiation for the vocabulary (Apache 2.4,",
+        "# mod_rewrite + mod_headers + mod_mime). A term IRI X has X.html, X.jsonld and X.ttl beside it.",
+        "Options -MultiViews -Indexes",
+        "DirectoryIndex index.html",
+        "AddDefaultCharset off",
+        "AddType application/ld+json .jsonld",
+        "AddType \"text/turtle; charset=utf-8\" .ttl",
+        "AddType \"text/html; charset=utf-8\" .html",
+        "AddType \"text/tab-separated-values; charset=utf-8\" .tsv",
+        "AddType \"text/csv; charset=utf-8\" .csv",
+        "AddType application/schema+json .json",
+        "AddType image/svg+xml .svg",
+        "AddType application/zip .zip",
+        "AddType \"application/yaml; charset=utf-8\" .yaml",
+        "RewriteEngine On",
+        "",
+    ]
+    if latest:
+        lines += ["# latest/ points at the newest release",
+                  f"RewriteRule ^latest/(.*)$ {latest}/$1 [R=302,L]", ""]
+    lines += [
+        "# Negotiate only when the requested path is not a file or folder and the name has no",
+        "# known extension (requirement ids such as 4.5 contain dots, so match on the candidate files).",
+        "# Turtle when asked for (and not refused with q=0):",
+        "RewriteCond %{REQUEST_FILENAME} !-f",
+        "RewriteCond %{REQUEST_FILENAME} !-d",
+        "RewriteCond %{REQUEST_FILENAME}.ttl -f",
+        "RewriteCond %{HTTP_ACCEPT} text/turtle(?!\\s*;\\s*q=0(\\.0*)?\\s*(,|$))",
+        "RewriteCond %{HTTP_ACCEPT} !text/html(?!\\s*;\\s*q=0(\\.0*)?\\s*(,|$))",
+        "RewriteRule ^(.*/)?([^/]+)$ $1$2.ttl [L,E=CRM_CONNEG:$2]",
+        "# JSON-LD for application/ld+json or application/json:",
+        "RewriteCond %{REQUEST_FILENAME} !-f",
+        "RewriteCond %{REQUEST_FILENAME} !-d",
+        "RewriteCond %{REQUEST_FILENAME}.jsonld -f",
+        "RewriteCond %{HTTP_ACCEPT} application/(ld\\+)?json(?!\\s*;\\s*q=0(\\.0*)?\\s*(,|$))",
+        "RewriteCond %{HTTP_ACCEPT} !text/html(?!\\s*;\\s*q=0(\\.0*)?\\s*(,|$))",
+        "RewriteRule ^(.*/)?([^/]+)$ $1$2.jsonld [L,E=CRM_CONNEG:$2]",
+        "# Everything else (browsers, */*, no Accept): HTML.",
+        "RewriteCond %{REQUEST_FILENAME} !-f",
+        "RewriteCond %{REQUEST_FILENAME} !-d",
+        "RewriteCond %{REQUEST_FILENAME}.html -f",
+        "RewriteRule ^(.*/)?([^/]+)$ $1$2.html [L,E=CRM_CONNEG:$2]",
+        "",
+        "# Negotiated responses vary on Accept and list their alternates (relative to the IRI).",
+        "Header always merge Vary Accept env=REDIRECT_CRM_CONNEG",
+        "Header always set Link \"<%{REDIRECT_CRM_CONNEG}e.html>; rel=\\\"alternate\\\"; type=\\\"text/html\\\", "
+        "<%{REDIRECT_CRM_CONNEG}e.jsonld>; rel=\\\"alternate\\\"; type=\\\"application/ld+json\\\", "
+        "<%{REDIRECT_CRM_CONNEG}e.ttl>; rel=\\\"alternate\\\"; type=\\\"text/turtle\\\"\" env=REDIRECT_CRM_CONNEG",
+        "<FilesMatch \"\\.(jsonld|ttl)$\">",
+        "  Header set Access-Control-Allow-Origin \"*\"",
+        "</FilesMatch>",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def nginx_conf(latest: str | None) -> str:
+    lines = [
+        "# Generated by crm-vocab build: content negotiation for the vocabulary (nginx).",
+        "# Put the `map` blocks in the http {} context and the rest in the server {} that serves this",
+        "# folder as its root (or under the base path, adjusting `location`).",
+        "#",
+        "# --- http {} context ---",
+        "map $http_accept $crm_conneg_ext {",
+        "    default                         .html;",
+        "    \"~*text/html\"                   .html;",
+        "    \"~*text/turtle\"                 .ttl;",
+        "    \"~*application/(ld\\+)?json\"     .jsonld;",
+        "}",
+        "",
+        "# --- server {} context ---",
+        "types {",
+        "    text/html                  html;",
+        "    application/ld+json        jsonld;",
+        "    text/turtle                ttl;",
+        "    application/schema+json    json;",
+        "    text/tab-separated-values  tsv;",
+        "    text/csv                   csv;",
+        "    image/svg+xml              svg;",
+        "    application/zip            zip;",
+        "    application/gzip           gz;",
+        "    text/css                   css;",
+        "    text/javascript            js;",
+        "    application/xml            xml;",
+        "}",
+        "charset utf-8;",
+        "charset_types text/html text/turtle text/tab-separated-values text/csv text/css text/javascript;",
+        "index index.html;",
+        "",
+    ]
+    if latest:
+        lines += [f"location ~ ^/latest/(.*)$ {{ return 302 /{latest}/$1; }}", ""]
+    lines += [
+        "# A path without a file: try the negotiated extension, then HTML.",
+        "location ~ ^(?<crm_dir>/(?:.*/)?)(?<crm_name>[^/]+)$ {",
+        "    if (-f $request_filename) { break; }",
+        "    if (-f $request_filename$crm_conneg_ext) {",
+        "        rewrite ^ $uri$crm_conneg_ext last;",
+        "    }",
+        "    if (-f $request_filename.html) {",
+        "        rewrite ^ $uri.html last;",
+        "    }",
+        "}",
+        "location ~ \\.(html|jsonld|ttl)$ {",
+        "    # nginx cannot tell a negotiated response apart after the internal rewrite, so every",
+        "    # representation carries Vary and its alternates.",
+        "    add_header Vary Accept always;",
+        "    add_header Access-Control-Allow-Origin * always;",
+        "    try_files $uri =404;",
+        "}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# mkdocs
+# ---------------------------------------------------------------------------------------------
+def _mkdocs_config_file(project) -> Path:
+    cfg = project.root / "mkdocs.yml"
+    if cfg.is_file():
+        return cfg
+    # a project without its own mkdocs.yml uses the toolkit's
+    return Path(__file__).resolve().parent.parent / "mkdocs.yml"
+
+
+def _filter_nav(nav, docs: Path):
+    out = []
+    for item in nav or []:
+        if isinstance(item, str):
+            if (docs / item).is_file():
+                out.append(item)
+        elif isinstance(item, dict):
+            for k, v in item.items():
+                if isinstance(v, str):
+                    if v.startswith(("http://", "https://")) or (docs / v).is_file():
+                        out.append({k: v})
+                elif isinstance(v, list):
+                    sub = _filter_nav(v, docs)
+                    if sub:
+                        out.append({k: sub})
+    return out
+
+
+def run_mkdocs(project, docs: Path, site_dir: Path, epoch: str) -> None:
+    import logging
+
+    import yaml
+
+    cfg_file = _mkdocs_config_file(project)
+    if not cfg_file.is_file():
+        raise BuildError("no mkdocs.yml found", hint="restore mkdocs.yml at the repository root")
+    raw = yaml.safe_load(cfg_file.read_text(encoding="utf-8")) or {}
+    nav = _filter_nav(raw.get("nav"), docs)
+    overrides = {}
+    theme = raw.get("theme")
+    if isinstance(theme, dict) and theme.get("custom_dir"):
+        cd = (cfg_file.parent / theme["custom_dir"]).resolve()
+        if not cd.is_dir():  # a project copy without overrides uses the toolkit's
+            cd = (Path(__file__).resolve().parent.parent / theme["custom_dir"]).resolve()
+        overrides["theme"] = {**theme, "custom_dir": str(cd)}
+    old_env = {k: os.environ.get(k) for k in ("SOURCE_DATE_EPOCH", "NO_MKDOCS_2_WARNING")}
+    os.environ["SOURCE_DATE_EPOCH"] = epoch
+    os.environ["NO_MKDOCS_2_WARNING"] = "1"
+    loggers = [logging.getLogger(n) for n in ("mkdocs", "material")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    try:
+        from mkdocs.commands.build import build as mk_build
+        from mkdocs.config import load_config
+        from mkdocs.exceptions import MkDocsException
+
+        try:
+            config = load_config(config_file=str(cfg_file), docs_dir=str(docs), site_dir=str(site_dir),
+                                 use_directory_urls=False, site_url=project.base_iri, nav=nav, strict=False,
+                                 **overrides)
+            mk_build(config)
+        except (MkDocsException, SystemExit) as exc:
+            raise BuildError(f"mkdocs failed: {exc}", where=str(cfg_file)) from None
+    finally:
+        for k, v in old_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        for lg, lvl in zip(loggers, levels):
+            lg.setLevel(lvl)
+
+
+def _merge(src: Path, dst: Path) -> None:
+    """Copy mkdocs' output into ``dst``; a file an earlier step wrote is never replaced."""
+    for p in sorted(src.rglob("*")):
+        if p.is_dir():
+            continue
+        rel = p.relative_to(src)
+        target = dst / rel
+        if target.exists():
+            if target.read_bytes() == p.read_bytes():
+                continue
+            raise BuildError(f"the site would overwrite {rel.as_posix()}, written by an earlier build step",
+                             hint="rename the page or the artifact")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(p, target)
+        os.chmod(target, 0o644)
+
+
+# ---------------------------------------------------------------------------------------------
+# the step
+# ---------------------------------------------------------------------------------------------
+def build(ctx) -> None:
+    project = ctx.project
+    out = Path(ctx.out)
+    rel_index = read_release_index(project)
+    releases = [str(r["version"]) for r in rel_index["releases"]]
+    latest = rel_index["latest"]
+
+    # released versions are copied unchanged from site/releases/<version>/
+    for v in releases:
+        src = project.releases_dir / v
+        dst = out / v
+        if not src.is_dir():
+            continue
+        for p in sorted(src.rglob("*")):
+            if p.is_file() and not p.is_symlink():
+                t = dst / p.relative_to(src)
+                if t.exists():
+                    continue
+                t.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(p, t)
+    versions = releases + ([ctx.version] if ctx.version not in releases else [])
+    for v in versions:
+        if (out / v).is_dir():
+            ctx.write(f"{v}.zip", deterministic_zip(out / v, v))
+
+    version_dirs = set(versions)
+    term_files = _term_files(out, version_dirs)
+    model = ModelInfo(project, term_files)
+    mp = load_mappings(project)
+
+    with tempfile.TemporaryDirectory(prefix="crm-site-") as tmp:
+        docs = Path(tmp) / "docs"
+        site_dir = Path(tmp) / "site"
+        if project.site_src_dir.joinpath("docs").is_dir():
+            shutil.copytree(project.site_src_dir / "docs", docs)
+        else:
+            docs.mkdir()
+        sw = SiteWriter(ctx, docs)
+        for name, info in sorted(model.terms.items()):
+            fn = {"class": class_page, "slot": slot_page, "enum": enum_page, "enum value": value_page}[info["kind"]]
+            sw.add(f"{name}.md", fn(ctx, model, name, info))
+        extra = sorted(n for n in term_files if f"{n}.md" not in sw.pages)
+        for name in extra:
+            sw.add(f"{name}.md", generic_page(ctx, name))
+        # criteria/requirement RDF files without a mapping-file entry still get a page
+        criteria_pages(ctx, sw, mp)
+        standards_pages(ctx, sw, mp)
+        for sub in ("criteria", "standards"):
+            if (out / sub).is_dir():
+                for p in sorted((out / sub).rglob("*.jsonld")):
+                    n = p.relative_to(out).as_posix()[: -len(".jsonld")]
+                    if f"{n}.md" not in sw.pages:
+                        sw.add(f"{n}.md", generic_page(ctx, n))
+        sw.add("terms.md", term_index(ctx, model, [n for n in extra if "/" not in n]))
+        sw.add("index.md", home_page(ctx, model, mp, latest))
+        sw.add("coverage.md", coverage_page(ctx, releases))
+        changelog_pages(ctx, sw, versions)
+        sw.add("downloads.md", downloads_page(ctx, versions))
+        sw.flush()
+        run_mkdocs(project, docs, site_dir, _source_date_epoch(project))
+        _merge(site_dir, out)
+
+    ctx.write(".htaccess", htaccess(latest))
+    ctx.write("nginx.conf", nginx_conf(latest))
+    from .fsutil import dump_json
+
+    ctx.write("releases.json", dump_json({"latest": latest, "versions": releases, "working": ctx.version}))
+    ctx.log(f"    site: {len(sw.pages)} generated pages")
