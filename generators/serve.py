@@ -1,0 +1,291 @@
+"""``crm-vocab serve``: preview the built site locally, with the same content negotiation as the
+Apache/nginx rules the build writes (DEVELOPING.md, "URL space").
+
+For a path ``X`` with no file, the server picks ``X.html`` / ``X.jsonld`` / ``X.ttl`` by the
+``Accept`` q-values (HTML by default and for ``*/*``; ``application/json`` accepts JSON-LD),
+answers ``Vary: Accept`` and a ``Link`` header naming the alternates, 406 when none is
+acceptable and 404 when there is nothing. Paths are checked segment by segment: ``..``, ``.``,
+encoded slashes or backslashes, NUL and symlinks that leave the site are refused.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import mimetypes
+import os
+import sys
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from .errors import UsageError
+
+REPRESENTATIONS = (  # (extension, media type, Content-Type), in server preference order
+    ("html", "text/html", "text/html; charset=utf-8"),
+    ("jsonld", "application/ld+json", "application/ld+json"),
+    ("ttl", "text/turtle", "text/turtle; charset=utf-8"),
+)
+ALIASES = {"text/html": ("application/xhtml+xml",), "application/ld+json": ("application/json",)}
+TYPES = {
+    ".html": "text/html; charset=utf-8", ".jsonld": "application/ld+json", ".ttl": "text/turtle; charset=utf-8",
+    ".json": "application/json", ".tsv": "text/tab-separated-values; charset=utf-8", ".csv": "text/csv; charset=utf-8",
+    ".svg": "image/svg+xml", ".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+    ".xml": "application/xml", ".gz": "application/gzip", ".zip": "application/zip", ".yaml": "application/yaml",
+    ".txt": "text/plain; charset=utf-8", ".png": "image/png", ".ico": "image/x-icon", ".woff2": "font/woff2",
+}
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--port", type=int, default=8000, help="TCP port (default 8000; 0 picks a free one)")
+    p.add_argument("--dir", metavar="DIR", help="built site folder (default build/site/)")
+    p.add_argument("--bind", default="127.0.0.1", help=argparse.SUPPRESS)
+
+
+# ---------------------------------------------------------------------------------------------
+# content negotiation
+# ---------------------------------------------------------------------------------------------
+def parse_accept(header: str | None) -> list[tuple[str, float]]:
+    """``Accept`` -> [(media range, q)]; malformed items are ignored, a missing header is */*."""
+    if header is None or not header.strip():
+        return [("*/*", 1.0)]
+    out = []
+    for item in header.split(","):
+        parts = [p.strip() for p in item.split(";")]
+        rng = parts[0].lower()
+        if not rng or "/" not in rng:
+            continue
+        q = 1.0
+        for param in parts[1:]:
+            k, _, v = param.partition("=")
+            if k.strip().lower() == "q":
+                try:
+                    q = max(0.0, min(1.0, float(v.strip())))
+                except ValueError:
+                    q = 0.0
+        out.append((rng, q))
+    return out
+
+
+def _quality(media: str, accept: list[tuple[str, float]]) -> tuple[float, int]:
+    """q for ``media`` under ``accept`` using the most specific matching range; (q, specificity)."""
+    names = (media,) + ALIASES.get(media, ())
+    typ = media.split("/")[0]
+    best: tuple[int, float] | None = None
+    for rng, q in accept:
+        if rng in names:
+            spec = 3 if rng == media else 2  # an alias (application/json) ranks below the exact type
+        elif rng == f"{typ}/*":
+            spec = 1
+        elif rng == "*/*":
+            spec = 0
+        else:
+            continue
+        if best is None or spec > best[0] or (spec == best[0] and q > best[1]):
+            best = (spec, q)
+    return (best[1], best[0]) if best else (0.0, -1)
+
+
+def negotiate(accept_header: str | None, available: list[str]) -> str | None:
+    """Pick an extension among ``available`` (subset of html/jsonld/ttl), or None (406)."""
+    accept = parse_accept(accept_header)
+    scored = []
+    for pref, (ext, media, _ct) in enumerate(REPRESENTATIONS):
+        if ext not in available:
+            continue
+        q, spec = _quality(media, accept)
+        if q > 0:
+            scored.append((q, spec, -pref, ext))
+    if not scored:
+        return None
+    return max(scored)[3]
+
+
+def link_header(name: str, available: list[str]) -> str:
+    from urllib.parse import quote
+
+    n = quote(name, safe="._-~")
+    return ", ".join(f'<{n}.{ext}>; rel="alternate"; type="{media}"'
+                     for ext, media, _ in REPRESENTATIONS if ext in available)
+
+
+# ---------------------------------------------------------------------------------------------
+# path safety
+# ---------------------------------------------------------------------------------------------
+class Refused(Exception):
+    pass
+
+
+def safe_relpath(raw_target: str) -> tuple[list[str], bool]:
+    """Request target -> (decoded path segments, trailing slash). Raises Refused for anything that
+    could leave the site: absolute-form targets, ``.``/``..`` segments (raw or encoded), encoded
+    ``/`` or ``\\``, backslashes, NUL and control characters."""
+    if not raw_target.startswith("/"):
+        raise Refused("the request target must be an absolute path")
+    path = urlsplit(raw_target).path if "?" in raw_target or "#" in raw_target else raw_target
+    low = path.lower()
+    if "\\" in path or "%5c" in low or "%2f" in low or "%00" in low or "\x00" in path:
+        raise Refused("encoded slash, backslash or NUL in the path")
+    segments = []
+    for seg in path.split("/")[1:]:
+        try:
+            dec = unquote(seg, errors="strict")
+        except UnicodeDecodeError:
+            raise Refused("the path is not UTF-8") from None
+        if dec in (".", "..") or "/" in dec or "\\" in dec or any(ord(c) < 32 or ord(c) == 127 for c in dec):
+            raise Refused("dot segments and control characters are not allowed")
+        segments.append(dec)
+    trailing = path.endswith("/")
+    return [s for s in segments if s], trailing
+
+
+def inside(root: Path, candidate: Path) -> bool:
+    """True when ``candidate`` (after resolving symlinks) is inside ``root``."""
+    try:
+        real = Path(os.path.realpath(candidate))
+    except (OSError, ValueError):
+        return False
+    return real == root or root in real.parents
+
+
+# ---------------------------------------------------------------------------------------------
+# the server
+# ---------------------------------------------------------------------------------------------
+def make_handler(root: Path):
+    from http.server import BaseHTTPRequestHandler
+
+    root = Path(os.path.realpath(root))
+
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "crm-vocab-serve"
+        sys_version = ""
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, fmt, *args):  # quiet unless asked
+            if os.environ.get("CRM_VOCAB_SERVE_LOG"):
+                sys.stderr.write("%s - %s\n" % (self.address_string(), fmt % args))
+
+        def do_GET(self):
+            self._handle(head=False)
+
+        def do_HEAD(self):
+            self._handle(head=True)
+
+        def _send(self, status: int, body: bytes, ctype: str, headers: dict | None = None, head: bool = False):
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            self.end_headers()
+            if not head:
+                self.wfile.write(body)
+
+        def _error(self, status: int, message: str, head: bool, headers: dict | None = None):
+            body = message.encode("utf-8") + b"\n"
+            if status == 404 and (root / "404.html").is_file():
+                body = (root / "404.html").read_bytes()
+                self._send(404, body, TYPES[".html"], headers, head)
+                return
+            self._send(status, body, "text/plain; charset=utf-8", headers, head)
+
+        def _file(self, path: Path, head: bool, headers: dict | None = None):
+            try:
+                body = path.read_bytes()
+            except OSError:
+                self._error(404, "not found", head)
+                return
+            ctype = TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            self._send(200, body, ctype, headers, head)
+
+        def _handle(self, head: bool):
+            try:
+                segments, trailing = safe_relpath(self.path)
+            except Refused as exc:
+                self._error(400, f"bad request: {exc}", head)
+                return
+            if segments[:1] == ["latest"]:
+                latest = _latest(root)
+                if latest:
+                    loc = "/" + "/".join([latest] + segments[1:]) + ("/" if trailing else "")
+                    self._send(302, b"", "text/plain; charset=utf-8", {"Location": loc}, head)
+                    return
+            target = root.joinpath(*segments) if segments else root
+            if not inside(root, target.parent if not target.exists() else target):
+                self._error(404, "not found", head)
+                return
+            if target.is_dir():
+                if not trailing and segments:
+                    self._send(301, b"", "text/plain; charset=utf-8", {"Location": self.path.split("?")[0] + "/"}, head)
+                    return
+                index = target / "index.html"
+                if index.is_file() and inside(root, index):
+                    self._file(index, head)
+                else:
+                    self._error(404, "not found", head)
+                return
+            if target.is_file() and not trailing:
+                if not inside(root, target):
+                    self._error(404, "not found", head)
+                    return
+                self._file(target, head)
+                return
+            if trailing or not segments:
+                self._error(404, "not found", head)
+                return
+            # negotiate among X.html / X.jsonld / X.ttl (never by splitting the name on '.')
+            name = segments[-1]
+            available = [ext for ext, _m, _c in REPRESENTATIONS
+                         if (target.parent / f"{name}.{ext}").is_file() and inside(root, target.parent / f"{name}.{ext}")]
+            if not available:
+                self._error(404, "not found", head)
+                return
+            headers = {"Vary": "Accept", "Link": link_header(name, available)}
+            ext = negotiate(self.headers.get("Accept"), available)
+            if ext is None:
+                alts = ", ".join(m for e, m, _ in REPRESENTATIONS if e in available)
+                self._error(406, f"not acceptable; available: {alts}", head, headers)
+                return
+            self._file(target.parent / f"{name}.{ext}", head, headers)
+
+    return Handler
+
+
+def _latest(root: Path) -> str | None:
+    try:
+        data = json.loads((root / "releases.json").read_text(encoding="utf-8"))
+        latest = data.get("latest")
+        return latest if isinstance(latest, str) and latest and "/" not in latest and latest not in ("..", ".") else None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def make_server(root: Path, port: int = 0, bind: str = "127.0.0.1"):
+    from http.server import ThreadingHTTPServer
+
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+        allow_reuse_address = True
+
+    return Server((bind, port), make_handler(root))
+
+
+def run(args, project) -> int:
+    root = Path(args.dir) if args.dir else project.default_out
+    if not (root / "index.html").is_file():
+        raise UsageError(f"{root} holds no built site (no index.html)",
+                         hint="run crm-vocab build first, or pass --dir to a built site folder")
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port must be 0..65535, got {args.port}")
+    try:
+        server = make_server(root, args.port, args.bind)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {args.bind}:{args.port}: {exc.strerror or exc}",
+                         hint="pick another --port, or --port 0 for a free one") from None
+    host, port = server.server_address[:2]
+    print(f"serving {root} on http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
