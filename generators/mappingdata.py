@@ -439,7 +439,9 @@ def parse_yaml(text: str, path: Path, sink: Sink, *, line_offset: int = 0, what:
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        # the construct that is open (an unclosed '[' or quote) is where a person looks first
+        marks = [m for m in (getattr(exc, "context_mark", None), getattr(exc, "problem_mark", None)) if m is not None]
+        mark = min(marks, key=lambda m: m.line) if marks else None
         line = (mark.line + 1 + line_offset) if mark is not None else (line_offset + 1)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         _fnd(sink, path, line, "yaml-syntax", f"{what} does not parse: {problem}", "correct the YAML syntax at this line (indentation, quoting, a ':' in a value needs quotes)")
@@ -776,6 +778,8 @@ def read_crosswalk_raw(path: Path, sink: Sink) -> RawCrosswalk:
         if ln.startswith("#"):
             if in_header:
                 raw.header_lines.append((i, ln))
+                if ln != ln.rstrip(" \t"):
+                    _fnd(sink, path, i, "trailing-whitespace", "metadata line ends in spaces or tabs", "run crm-vocab check --fix (strips them)", fixable=True, severity=STYLE)
             else:
                 _fnd(sink, path, i, "stray-comment", "a '#' line after the metadata block", "move it into the metadata block or delete it (SSSOM allows comments only at the top)")
             continue
@@ -858,6 +862,9 @@ def read_crosswalk(path: Path, sink: Sink, *, project, catalogue: Catalogue | No
     # rows
     mappings: list[Mapping] = []
     declared = set(curie_map) | set(BUILTIN_PREFIXES)
+    if not isinstance(raw.metadata, dict) or not isinstance(cmap_raw, dict):
+        # no usable curie_map: already reported once; do not repeat it for every CURIE
+        declared |= set(expected_curie_map(project, catalogue))
     for row in raw.rows:
         if len(row.cells) != len(cols):
             extra = row.cells[len(cols):]
@@ -1049,7 +1056,7 @@ def _check_row(m: Mapping, values: dict, colidx: dict, sink: Sink, *, path, decl
                 bad("confidence", "tag-confidence", f"comment starts with [{tag.group(1)}] but confidence is {ctext}", f"set confidence to {TAG_CONFIDENCE[tag.group(1)]} or correct the tag")
     # people
     authors = [a for a in (x.strip() for x in m.author_id.split("|")) if a]
-    if not authors:
+    if not authors and "author_id" in colidx:
         bad("author_id", "missing-value", "author_id is empty", f"give the curator id ({CURATOR_PREFIX}:<name>) listed in curators.tsv")
     for name, ids in (("author_id", authors), ("reviewer_id", [r for r in (x.strip() for x in m.reviewer_id.split("|")) if r])):
         for a in ids:
