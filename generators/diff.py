@@ -306,6 +306,7 @@ def compare(old: Path | None, new: Path, project) -> list[dict]:
     os_, ns_ = read_schemas(old), read_schemas(new)
     seen: set[tuple[str, str, str]] = set()
     oe, ne = os_.pop("__enums__", {}), ns_.pop("__enums__", {})
+    enum_moves = {(tuple(oe[e]), tuple(ne[e])) for e in set(oe) & set(ne) if oe[e] != ne[e]}
     for d in sorted(set(os_) & set(ns_)):
         op, np_ = os_[d], ns_[d]
         for p in sorted(set(op) - set(np_)):
@@ -329,6 +330,9 @@ def compare(old: Path | None, new: Path, project) -> list[dict]:
                 _change(changes, "range-changed", f"{d}.{p}", f"{a['type'] or '-'} -> {b['type'] or '-'}", True, "schemas")
                 seen.add((d, p, "type"))
             if a["enum"] is not None and b["enum"] is not None and a["enum"] != b["enum"]:
+                seen.add((d, p, "in"))
+                if (tuple(a["enum"]), tuple(b["enum"])) in enum_moves:
+                    continue  # reported once, on the enumeration itself
                 _enum_changes(changes, f"{d}.{p}", a["enum"], b["enum"], "schemas")
                 seen.add((d, p, "in"))
     for e in sorted(set(oe) & set(ne)):
@@ -340,7 +344,6 @@ def compare(old: Path | None, new: Path, project) -> list[dict]:
 
     # ---- SHACL shapes (only what the JSON Schemas did not already report) ----
     osh, nsh = read_shapes(old, base), read_shapes(new, base)
-    enum_subjects = {c["subject"].split(".")[0] for c in changes if c["kind"].startswith("enum-")}
     for key in sorted(set(osh) | set(nsh)):
         cls, prop = key
         a, b = osh.get(key), nsh.get(key)
@@ -361,8 +364,8 @@ def compare(old: Path | None, new: Path, project) -> list[dict]:
         if a["type"] != b["type"] and (cls, prop, "type") not in seen:
             _change(changes, "range-changed", subj, f"{a['type'] or '-'} -> {b['type'] or '-'}", True, "shapes.ttl")
         if a["in"] != b["in"] and (cls, prop, "in") not in seen and a["in"] is not None and b["in"] is not None:
-            if not (set(a["in"]) - set(b["in"])) and enum_subjects:
-                continue  # widening already reported through the enum
+            if (tuple(sorted(a["in"])), tuple(sorted(b["in"]))) in enum_moves:
+                continue  # already reported once, on the enumeration itself
             _enum_changes(changes, subj, a["in"], b["in"], "shapes.ttl")
 
     # ---- mappings ----

@@ -1,0 +1,185 @@
+"""``crm-vocab release VERSION``: freeze the versioned artifacts into ``site/releases/<VERSION>/``.
+
+The artifacts are built afresh with the version name in place of ``working`` (so the context URL,
+schema ``$id``s and crosswalk IRIs inside the files name the release), copied into a staging folder
+beside ``site/releases/`` and renamed into place in one step; ``site/releases/index.yaml`` records
+the release and moves ``latest``. A release folder is never written again: an existing version is
+refused.
+
+Version rules (semver, checked with ``crm-vocab diff`` against the previous release):
+
+* the version must be greater than every earlier release;
+* a breaking change needs a major bump (``1.4.2 -> 2.0.0``), or a minor bump while the major
+  version is 0 (``0.3.1 -> 0.4.0``);
+* additions (new terms, optional properties, enum values, mappings) need a minor bump from 1.0.0
+  on; while 0.x, where the minor number already signals breaking changes, a patch bump suffices;
+* anything else (definitions, labels) needs at least a patch bump.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from .errors import BuildError, UsageError
+
+SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$")
+ARTIFACT_STEPS = ("generators.model_artifacts", "generators.crosswalk_rdf", "generators.coverage")
+BUMPS = ("none", "patch", "minor", "major")
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("version", metavar="VERSION", help="semantic version, e.g. 0.2.0")
+    p.add_argument("--from", dest="source", metavar="DIR",
+                   help="freeze this artifact folder instead of building (its files are copied unchanged)")
+    p.add_argument("--dry-run", action="store_true", help="check the version number only; write nothing")
+
+
+def parse_version(v: str) -> tuple[int, int, int, str]:
+    m = SEMVER.match(v or "")
+    if not m:
+        raise UsageError(f"{v!r} is not a semantic version (MAJOR.MINOR.PATCH, optionally -PRERELEASE)",
+                         hint="for example: crm-vocab release 0.2.0")
+    return int(m[1]), int(m[2]), int(m[3]), m[4] or ""
+
+
+def bump_kind(prev: str, new: str) -> str:
+    a, b = parse_version(prev), parse_version(new)
+    if b[0] > a[0]:
+        return "major"
+    if b[0] == a[0] and b[1] > a[1]:
+        return "minor"
+    if b[:3] > a[:3] or (b[:3] == a[:3] and b[3] != a[3]):
+        return "patch"
+    return "none"
+
+
+def required_bump(prev: str, changes: list[dict]) -> tuple[str, str]:
+    """(bump, reason) the changes since ``prev`` need."""
+    major0 = parse_version(prev)[0] == 0
+    breaking = [c for c in changes if c["breaking"]]
+    if breaking:
+        return ("minor" if major0 else "major"), f"{len(breaking)} breaking change(s)"
+    additions = [c for c in changes if c["kind"].endswith(("-added", "-widened"))]
+    if additions:
+        return ("patch" if major0 else "minor"), f"{len(additions)} addition(s)"
+    return "patch", "no breaking changes or additions"
+
+
+def _suggest(prev: str, bump: str) -> str:
+    ma, mi, pa, _ = parse_version(prev)
+    return {"major": f"{ma + 1}.0.0", "minor": f"{ma}.{mi + 1}.0", "patch": f"{ma}.{mi}.{pa + 1}"}[bump]
+
+
+def build_artifacts(project, version: str, workdir: Path) -> Path:
+    """Build the versioned artifacts with ``version`` as the version name; return that folder."""
+    from . import build as buildmod
+
+    vproject = dataclasses.replace(project, working_version=version)
+    out = workdir / "build"
+    buildmod.build(vproject, out, steps=ARTIFACT_STEPS, quiet=True)
+    folder = out / version
+    if not folder.is_dir():
+        raise BuildError(f"the build wrote no {version}/ folder", hint="check that the model builds: crm-vocab build")
+    return folder
+
+
+def _write_index(project, index: dict) -> None:
+    import yaml
+
+    from .fsutil import write_text_atomic
+
+    text = ("# Releases of the vocabulary, written by `crm-vocab release` (do not edit by hand).\n"
+            + yaml.safe_dump(index, sort_keys=False, allow_unicode=True))
+    write_text_atomic(project.releases_dir / "index.yaml", text)
+
+
+def check_version(project, version: str, artifacts: Path | None) -> dict:
+    """Refusals that need no artifacts, then (when given) the semver check against the previous
+    release. Returns {previous, changes, required, bump}."""
+    from .site import read_release_index, semver_key
+
+    parse_version(version)
+    index = read_release_index(project)
+    versions = [str(r["version"]) for r in index["releases"]]
+    if version in versions or (project.releases_dir / version).exists():
+        raise UsageError(f"version {version} is already released; releases are immutable",
+                         where=str(project.releases_dir / version),
+                         hint="pick a new version number; never edit or replace a released folder")
+    released = [v for v in versions if SEMVER.match(v)]
+    prev = max(released, key=semver_key) if released else None
+    if prev and semver_key(version) <= semver_key(prev):
+        raise UsageError(f"version {version} is not greater than the latest release {prev}",
+                         hint=f"use {_suggest(prev, 'patch')} or higher")
+    info = {"previous": prev, "changes": [], "required": None, "bump": None}
+    if prev and artifacts is not None:
+        from .diff import compare
+
+        changes = compare(project.releases_dir / prev, artifacts, project)
+        need, why = required_bump(prev, changes)
+        have = bump_kind(prev, version)
+        info.update(changes=changes, required=need, bump=have)
+        if BUMPS.index(have) < BUMPS.index(need):
+            shown = [c for c in changes if c["breaking"]] or changes
+            listing = "\n".join(f"    {c['kind']} {c['subject']} {c['detail']}".rstrip() for c in shown[:10])
+            more = f"\n    ... and {len(shown) - 10} more" if len(shown) > 10 else ""
+            raise UsageError(
+                f"{version} is a {have} bump from {prev}, but {why} since {prev} need a {need} bump:\n{listing}{more}",
+                hint=f"release {_suggest(prev, need)} instead (see: crm-vocab diff {prev} {project.working_version})")
+    return info
+
+
+def release(project, version: str, source: Path | None = None, dry_run: bool = False) -> dict:
+    check_version(project, version, None)  # cheap refusals before building anything
+    project.releases_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".release-{version}-", dir=project.releases_dir) as tmp:
+        tmp = Path(tmp)
+        if source is not None:
+            if not source.is_dir() or not ((source / "vocabulary.ttl").is_file() or (source / "context.jsonld").is_file()):
+                raise UsageError(f"{source} is not an artifact folder (no vocabulary.ttl or context.jsonld)",
+                                 hint="pass a version folder such as build/site/working")
+            artifacts = source
+        else:
+            artifacts = build_artifacts(project, version, tmp)
+        info = check_version(project, version, artifacts)
+        if dry_run:
+            return info
+        stage = tmp / "stage"
+        shutil.copytree(artifacts, stage, symlinks=False)
+        for p in stage.rglob("*"):
+            os.chmod(p, 0o755 if p.is_dir() else 0o644)
+        final = project.releases_dir / version
+        try:
+            os.rename(stage, final)  # atomic; fails if the version appeared meanwhile
+        except OSError as exc:
+            raise UsageError(f"cannot create {final}: {exc.strerror or exc}",
+                             hint="another release of the same version may have run") from None
+    from .site import read_release_index, semver_key
+
+    index = read_release_index(project)
+    records = [r for r in index["releases"] if str(r["version"]) != version]
+    records.append({"version": version, "previous": info["previous"],
+                    "breaking_changes": sum(c["breaking"] for c in info["changes"]),
+                    "changes": len(info["changes"]),
+                    "files": sum(1 for p in final.rglob("*") if p.is_file())})
+    records.sort(key=lambda r: semver_key(str(r["version"])))
+    latest = max((str(r["version"]) for r in records), key=semver_key)
+    _write_index(project, {"latest": latest, "releases": records})
+    info["folder"] = final
+    info["latest"] = latest
+    return info
+
+
+def run(args, project) -> int:
+    info = release(project, args.version, Path(args.source) if args.source else None, args.dry_run)
+    prev = info["previous"] or "nothing"
+    summary = f"{len(info['changes'])} change(s) since {prev}" if info["previous"] else "first release"
+    if args.dry_run:
+        print(f"{args.version} would be accepted ({summary}; needs a {info['required'] or 'any'} bump)")
+        return 0
+    print(f"released {args.version} into {info['folder']} ({summary}); latest is now {info['latest']}")
+    return 0
