@@ -1,0 +1,516 @@
+"""Build step 1: the credential artifacts and the vocabulary, from the LinkML model.
+
+All LinkML generators run in this one process from one loaded schema (GUIDE section 5: five
+CLI calls cost ~6 s of interpreter start-up, the same work in-process ~1 s).
+
+Where LinkML's output falls short of this project's rules it is fixed in exactly one
+post-processing function per artifact, each saying why:
+``postprocess_context``, ``postprocess_json_schema``, ``postprocess_shacl``.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+from .contexts import PINNED_W3C, VC_V2_URL
+from .errors import BuildError
+from .fsutil import dump_json
+from .project import Project
+
+CREDENTIAL_BASE_CLASS = "VerifiableCredential"
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+# VC data model 2.0 envelope properties that belong to the W3C VC context, not to this model.
+# The JSON Schema allows them at the top of a credential (``postprocess_json_schema``).
+VC_ENVELOPE_EXTRAS = {
+    "validFrom": {"type": "string", "format": "date-time", "description": "The date and time from which the credential is valid (W3C VC 2.0)."},
+    "credentialStatus": {"description": "Status information of the credential (W3C VC 2.0).", "type": ["object", "array"]},
+    "credentialSchema": {"description": "Schemas the credential conforms to (W3C VC 2.0).", "type": ["object", "array"]},
+    "proof": {"description": "An embedded proof (W3C VC Data Integrity).", "type": ["object", "array"]},
+    "renderMethod": {"description": "How to render the credential (W3C VC 2.0).", "type": ["object", "array"]},
+    "evidence": {"description": "Evidence behind the credential (W3C VC 2.0).", "type": ["object", "array"]},
+    "termsOfUse": {"description": "Terms of use (W3C VC 2.0).", "type": ["object", "array"]},
+    "refreshService": {"description": "Refresh service (W3C VC 2.0).", "type": ["object", "array"]},
+    "relatedResource": {"description": "Related resources with integrity information (W3C VC 2.0).", "type": ["object", "array"]},
+}
+
+
+# ----------------------------------------------------------------------------------------------
+# loading
+# ----------------------------------------------------------------------------------------------
+def _line_of(text: str, name: str) -> int | None:
+    m = re.search(rf"^\s+{re.escape(name)}\s*:", text, flags=re.M)
+    return text.count("\n", 0, m.start()) + 1 if m else None
+
+
+def load_schema(project: Project):
+    """Load the model and rebase it on the configured base IRI.
+
+    The YAML carries the default base IRI so that other LinkML tools can read it on its own;
+    this function replaces it (schema id and every prefix under it) with
+    ``[tool.crm-vocab] base-iri``, the one setting that holds it.
+    """
+    import yaml
+    from linkml_runtime.loaders import yaml_loader
+    from linkml_runtime.linkml_model.meta import SchemaDefinition
+
+    path = project.model_file
+    try:
+        text = path.read_text(encoding="utf-8")
+        yaml.safe_load(text)
+    except OSError as exc:
+        raise BuildError(f"cannot read the model: {exc}", where=str(path)) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise BuildError(f"the model is not valid YAML: {getattr(exc, 'problem', exc)}", where=where,
+                         hint="fix the YAML syntax (indentation, quoting of values with ':' or ',')") from None
+    try:
+        schema = yaml_loader.load(str(path), target_class=SchemaDefinition)
+    except Exception as exc:  # LinkML raises many types for a malformed model
+        raise BuildError(f"LinkML cannot load the model: {exc}", where=str(path),
+                         hint="check the element named in the message against the LinkML metamodel") from None
+    written = str(schema.id)
+    if not written.endswith("/"):
+        raise BuildError("the schema id must end with '/'", where=f"{path}:{_line_of(text, 'id') or 1}")
+    schema.id = project.base_iri
+    for prefix in schema.prefixes.values():
+        ref = str(prefix.prefix_reference)
+        if ref.startswith(written):
+            prefix.prefix_reference = project.base_iri + ref[len(written):]
+    _check_definitions(schema, text, path)
+    return schema
+
+
+def _check_definitions(schema, text: str, path) -> None:
+    """Every class, slot, enum and enum value needs a definition (issue: 'every ... has a definition')."""
+    missing = []
+    for kind, elements in (("class", schema.classes), ("slot", schema.slots), ("enum", schema.enums)):
+        for name, el in elements.items():
+            if not (el.description or "").strip():
+                missing.append((kind, name))
+            if kind == "enum":
+                for pv_name, pv in el.permissible_values.items():
+                    if not (pv.description or "").strip():
+                        missing.append(("enum value", f"{name}.{pv_name}"))
+    if missing:
+        kind, name = missing[0]
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise BuildError(f"{kind} '{name}' has no description{more}",
+                         where=f"{path}:{_line_of(text, name.split('.')[-1]) or 1}",
+                         hint="add a one-sentence `description:` saying what the term means")
+
+
+# ----------------------------------------------------------------------------------------------
+# the model, as the other builders see it
+# ----------------------------------------------------------------------------------------------
+@dataclass
+class Model:
+    project: Project
+    schema: object  # rebased SchemaDefinition
+
+    @cached_property
+    def view(self):
+        from linkml_runtime.utils.schemaview import SchemaView
+
+        return SchemaView(copy.deepcopy(self.schema))
+
+    def fresh_schema(self):
+        """A private copy: LinkML generators may modify the schema they are given."""
+        return copy.deepcopy(self.schema)
+
+    @cached_property
+    def credential_types(self) -> list[str]:
+        v = self.view
+        return sorted(c for c in v.class_descendants(CREDENTIAL_BASE_CLASS, reflexive=False) if not v.get_class(c).abstract)
+
+    def uri(self, curie_or_uri: str) -> str:
+        return self.view.expand_curie(str(curie_or_uri))
+
+    def class_iri(self, name: str) -> str:
+        return self.uri(self.view.get_uri(name, expand=True))
+
+    def slot_iri(self, name: str) -> str:
+        s = self.view.get_slot(name)
+        return self.uri(s.slot_uri) if s.slot_uri else self.project.term_iri(name)
+
+    def enum_value_iri(self, enum: str, value: str) -> str | None:
+        pv = self.view.get_enum(enum).permissible_values[value]
+        return self.uri(pv.meaning) if pv.meaning else None
+
+    def module_context_url(self, credential_type: str) -> str:
+        """The UNTP module context of a credential type is its class namespace (e.g. .../untp/dpp/working/)."""
+        iri = self.class_iri(credential_type)
+        return iri[: iri.rstrip("/").rfind("/") + 1]
+
+    def is_own(self, iri: str) -> bool:
+        return iri.startswith(self.project.base_iri)
+
+
+def load_model(project: Project) -> Model:
+    return Model(project, load_schema(project))
+
+
+# ----------------------------------------------------------------------------------------------
+# JSON-LD context
+# ----------------------------------------------------------------------------------------------
+def _expand(term_value, prefixes: dict[str, str]) -> str | None:
+    iri = term_value if isinstance(term_value, str) else (term_value or {}).get("@id")
+    if not isinstance(iri, str):
+        return None
+    if ":" in iri:
+        p, _, local = iri.partition(":")
+        if p in prefixes and not local.startswith("//"):
+            return prefixes[p] + local
+    return iri
+
+
+def _vc_terms() -> tuple[dict, dict]:
+    vc = json.loads(PINNED_W3C[VC_V2_URL].read_text(encoding="utf-8"))["@context"]
+    scoped = {}
+    for v in vc.values():
+        if isinstance(v, dict) and isinstance(v.get("@context"), dict):
+            scoped.update({k: vv for k, vv in v["@context"].items() if not k.startswith("@")})
+    return vc, scoped
+
+
+def postprocess_context(raw: dict, model: Model) -> dict:
+    """Fix the generated context so it is a protected JSON-LD 1.1 context usable after VC v2.
+
+    Why each step:
+    - LinkML emits neither ``@version: 1.1`` nor ``@protected`` (linkml#2403): add both.
+    - It emits ``@vocab`` = the base IRI, so any undefined property would silently become a term
+      of this vocabulary: remove it, so undefined properties are detectable.
+    - Terms in the default prefix get a relative ``@id`` ("commodity") that only worked through
+      ``@vocab``: make them absolute.
+    - Terms the W3C VC v2 context already defines at top level (id, type, name, description,
+      VerifiableCredential ...) would be protected-term redefinitions: drop them after checking
+      that VC v2 gives them the IRI the model means.
+    - Terms VC v2 defines *inside* its credential-scoped context with another meaning (validFrom:
+      cred:validFrom there, untp:validFrom on a ConformityScheme) cannot be defined at top level
+      either: a type-scoped context may not override a protected term. They are moved into
+      type-scoped contexts of the classes that use them.
+    """
+    ctx = dict(raw["@context"])
+    prefixes = {k: v for k, v in ctx.items() if isinstance(v, str) and not k.startswith("@") and v.endswith(("/", "#"))}
+    ctx.pop("@vocab", None)
+    base = model.project.base_iri
+    for k, v in list(ctx.items()):
+        if isinstance(v, dict) and isinstance(v.get("@id"), str) and ":" not in v["@id"]:
+            v = dict(v)
+            v["@id"] = "untpcrm:" + v["@id"] if prefixes.get("untpcrm") == base else base + v["@id"]
+            ctx[k] = v
+    vc_top, vc_scoped = _vc_terms()
+    vc_prefixes = {}
+    # id/type: keywords in VC v2; class/slot terms VC v2 owns at top level
+    for k in list(ctx):
+        if k.startswith("@") or k not in vc_top:
+            continue
+        ours = _expand(ctx[k], prefixes)
+        theirs = _expand(vc_top[k], vc_prefixes)
+        if k in ("id", "type") or ours == theirs:
+            del ctx[k]
+            continue
+        raise BuildError(
+            f"term '{k}' means {ours} in the model but W3C VC v2 protects it as {theirs}",
+            where=str(model.project.model_file),
+            hint=f"give slot/class '{k}' the IRI {theirs} or rename it",
+        )
+    view = model.view
+    for k in list(ctx):
+        if k.startswith("@") or k not in vc_scoped or k in prefixes:
+            continue
+        ours = ctx[k]
+        theirs = vc_scoped[k]
+        if _expand(ours, prefixes) == _expand(theirs, vc_prefixes) and (
+            not isinstance(ours, dict) or not isinstance(theirs, dict) or ours.get("@type") == theirs.get("@type") or
+            _expand(ours.get("@type"), prefixes) == _expand(theirs.get("@type"), vc_prefixes)
+        ):
+            continue  # same definition: an allowed redefinition
+        del ctx[k]
+        users = sorted(c for c in view.all_classes()
+                       if k in view.class_slots(c) and CREDENTIAL_BASE_CLASS not in view.class_ancestors(c))
+        for cls in users:
+            entry = ctx.get(cls)
+            if entry is None:
+                continue
+            entry = dict(entry) if isinstance(entry, dict) else {"@id": entry}
+            scoped = dict(entry.get("@context", {}))
+            scoped[k] = ours
+            entry["@context"] = scoped
+            ctx[cls] = entry
+    out = {"@version": 1.1, "@protected": True}
+    out.update(ctx)
+    return {"@context": out}
+
+
+def generate_context(model: Model) -> dict:
+    from linkml.generators.jsonldcontextgen import ContextGenerator
+
+    raw = ContextGenerator(model.fresh_schema(), xsd_anyuri_as_iri=True, fix_multivalue_containers=True,
+                           metadata=False, mergeimports=True).serialize()
+    return postprocess_context(json.loads(raw), model)
+
+
+# ----------------------------------------------------------------------------------------------
+# JSON Schema
+# ----------------------------------------------------------------------------------------------
+def postprocess_json_schema(raw: dict, model: Model, credential_type: str, version: str) -> dict:
+    """Turn gen-json-schema output into the published credential schema.
+
+    Why each step:
+    - LinkML writes draft 2019-09; vendors asked for 2020-12 (the constructs used are the same).
+    - ``type`` in a credential is an array that must *contain* the class name (UNTP's pattern);
+      LinkML can only say "array of strings".
+    - ``@context`` cannot be a LinkML slot name: add it (VC v2 first, then a CRM context of any
+      version; a UNTP module context may stand between them, as UNTP's own schemas require).
+    - Identifiers are IRIs (``format: uri``); LinkML leaves uriorcurie unformatted.
+    - The VC 2.0 envelope (validFrom, proof, credentialStatus ...) is W3C's, not this model's.
+    """
+    s = copy.deepcopy(raw)
+    s["$schema"] = JSON_SCHEMA_DIALECT
+    s["$id"] = f"{model.project.artifact_base(version)}schemas/{credential_type}.json"
+    s["title"] = f"UNTP-CRM {credential_type}"
+    defs = s.get("$defs", {})
+    view = model.view
+
+    def fix_type(props: dict, cls: str) -> None:
+        if cls not in view.all_classes():
+            return
+        names = [cls] + [a for a in view.class_ancestors(cls, reflexive=False) if a != CREDENTIAL_BASE_CLASS]
+        must = [cls] + (["VerifiableCredential"] if CREDENTIAL_BASE_CLASS in view.class_ancestors(cls) else [])
+        props["type"] = {
+            "type": "array",
+            "items": {"type": "string"},
+            "minItems": 1,
+            "allOf": [{"contains": {"const": n}} for n in must],
+            "description": f"Must contain {' and '.join(repr(n) for n in must)}; may also list {', '.join(names[1:]) or 'other types'}.",
+        }
+
+    for name, d in defs.items():
+        props = d.get("properties", {})
+        if "type" in props:
+            fix_type(props, name)
+        for pname, p in props.items():
+            slot = view.get_slot(pname) if pname in view.all_slots() else None
+            if slot is not None and str(slot.range) in ("uriorcurie",) and pname != "type":
+                if p.get("type") == "string":
+                    p["format"] = "uri"
+                elif p.get("type") == "array" and isinstance(p.get("items"), dict):
+                    p["items"]["format"] = "uri"
+        if "id" in props and props["id"].get("type") == "string":
+            props["id"]["format"] = "uri"
+    root_props = s.setdefault("properties", {})
+    fix_type(root_props, credential_type)
+    if "id" in root_props:
+        root_props["id"]["format"] = "uri"
+    crm_ctx = re.escape(model.project.base_iri) + r"[A-Za-z0-9._-]+/context\.jsonld"
+    root_props["@context"] = {
+        "type": "array",
+        "items": {"type": "string", "format": "uri"},
+        "minItems": 2,
+        "uniqueItems": True,
+        "prefixItems": [{"const": VC_V2_URL}],
+        "contains": {"pattern": f"^{crm_ctx}$"},
+        "description": (
+            f"JSON-LD contexts: the W3C VC v2 context first; a UNTP module context such as "
+            f"{model.module_context_url(credential_type)} may follow; then this vocabulary's context "
+            f"({model.project.context_url()} or a released version)."
+        ),
+    }
+    for k, v in VC_ENVELOPE_EXTRAS.items():
+        root_props.setdefault(k, v)
+    req = list(dict.fromkeys(["@context", *s.get("required", []), "type"]))
+    s["required"] = req
+    ordered = {k: s[k] for k in ("$schema", "$id", "title", "description", "type", "properties", "required", "additionalProperties", "$defs") if k in s}
+    ordered.update({k: v for k, v in s.items() if k not in ordered})
+    return ordered
+
+
+def generate_json_schemas(model: Model, version: str) -> dict[str, dict]:
+    from linkml.generators.jsonschemagen import JsonSchemaGenerator
+
+    out = {}
+    schema = model.fresh_schema()
+    for ctype in model.credential_types:
+        raw = JsonSchemaGenerator(copy.deepcopy(schema), top_class=ctype, include_null=False, metadata=False,
+                                  mergeimports=True).serialize()
+        out[ctype] = postprocess_json_schema(json.loads(raw), model, ctype, version)
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# SHACL
+# ----------------------------------------------------------------------------------------------
+def postprocess_shacl(ttl: str, model: Model):
+    """Fix the generated shapes.
+
+    Why: the identifier slot ``id`` becomes the node's IRI in JSON-LD, never a property, but
+    gen-shacl still emits a property shape for ``untpcrm:id``: drop it so the shapes describe
+    the RDF a credential really yields. Shapes are generated open (closed=False): with
+    closed shapes a node typed both ConformityAssessment and Declaration fails the parent's
+    closed shape (linkml#1249); closedness is enforced by the JSON Schema instead.
+    """
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import SH
+
+    g = Graph()
+    g.parse(data=ttl, format="turtle")
+    id_path = URIRef(model.slot_iri("id"))
+    for ps in list(g.subjects(SH.path, id_path)):
+        for shape in list(g.subjects(SH.property, ps)):
+            g.remove((shape, SH.property, ps))
+        g.remove((ps, None, None))
+    return g
+
+
+def generate_shacl(model: Model):
+    from linkml.generators.shaclgen import ShaclGenerator
+
+    ttl = ShaclGenerator(model.fresh_schema(), closed=False, metadata=False, use_class_uri_names=False,
+                         mergeimports=True).serialize()
+    return postprocess_shacl(ttl, model)
+
+
+# ----------------------------------------------------------------------------------------------
+# the vocabulary as RDF
+# ----------------------------------------------------------------------------------------------
+def vocabulary_prefixes(model: Model) -> dict[str, str]:
+    p = {k: str(v.prefix_reference) for k, v in model.schema.prefixes.items() if k != "linkml"}
+    p.update({
+        "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+        "owl": "http://www.w3.org/2002/07/owl#",
+        "sh": "http://www.w3.org/ns/shacl#",
+        "dcterms": "http://purl.org/dc/terms/",
+    })
+    return dict(sorted(p.items()))
+
+
+def vocabulary_graph(model: Model):
+    """RDFS/OWL/SKOS description of every element at ``<base><Name>``.
+
+    Classes and slots that reuse a UNTP, schema.org or W3C IRI are described at their
+    definition IRI ``<base><Name>`` (the CRM profile of that term) with ``owl:equivalentClass`` /
+    ``owl:equivalentProperty`` to the reused IRI, which is what credentials use.
+    """
+    from rdflib import Graph, Literal, Namespace, URIRef
+    from rdflib.namespace import OWL, RDF, RDFS, SKOS, DCTERMS
+
+    SDO = Namespace("https://schema.org/")
+    g = Graph(bind_namespaces="none")
+    for k, v in vocabulary_prefixes(model).items():
+        g.bind(k, v, override=True, replace=True)
+    view = model.view
+    project = model.project
+    onto = URIRef(project.base_iri)
+    g.add((onto, RDF.type, OWL.Ontology))
+    g.add((onto, RDFS.label, Literal(str(model.schema.title))))
+    g.add((onto, DCTERMS.description, Literal(" ".join(str(model.schema.description).split()))))
+    g.add((onto, OWL.versionInfo, Literal(str(model.schema.version))))
+    if model.schema.license:
+        g.add((onto, DCTERMS.license, URIRef(str(model.schema.license))))
+
+    def describe(iri, name, text):
+        g.add((iri, RDFS.label, Literal(name)))
+        g.add((iri, SKOS.definition, Literal(" ".join(str(text).split()))))
+        g.add((iri, RDFS.isDefinedBy, onto))
+
+    own_classes = view.all_classes(imports=False)
+    for name in sorted(own_classes):
+        c = view.get_class(name)
+        iri = URIRef(project.term_iri(name))
+        target = URIRef(model.class_iri(name))
+        g.add((iri, RDF.type, RDFS.Class))
+        g.add((iri, RDF.type, OWL.Class))
+        describe(iri, name, c.description)
+        if target != iri:
+            g.add((iri, OWL.equivalentClass, target))
+        if c.is_a:
+            g.add((iri, RDFS.subClassOf, URIRef(project.term_iri(c.is_a))))
+        if c.abstract:
+            g.add((iri, URIRef(project.term_iri("abstract")), Literal(True)))
+        for m in c.exact_mappings or []:
+            g.add((iri, SKOS.exactMatch, URIRef(model.uri(m))))
+    for name in sorted(view.all_slots(imports=False)):
+        s = view.get_slot(name)
+        iri = URIRef(project.term_iri(name))
+        target = URIRef(model.slot_iri(name))
+        g.add((iri, RDF.type, RDF.Property))
+        describe(iri, name, s.description)
+        if target != iri:
+            g.add((iri, OWL.equivalentProperty, target))
+        for cls in sorted(own_classes):
+            if name in view.class_slots(cls) and name in (view.get_class(cls).slots or []):
+                g.add((iri, SDO.domainIncludes, URIRef(project.term_iri(cls))))
+        rng = str(s.range or model.schema.default_range)
+        if rng in own_classes or rng in view.all_enums(imports=False):
+            g.add((iri, SDO.rangeIncludes, URIRef(project.term_iri(rng))))
+        elif rng in view.all_types():
+            t = view.get_type(rng)
+            g.add((iri, SDO.rangeIncludes, URIRef(model.uri(t.uri)) if t.uri else URIRef(project.term_iri(rng))))
+        for m in s.exact_mappings or []:
+            g.add((iri, SKOS.exactMatch, URIRef(model.uri(m))))
+    for name in sorted(view.all_enums(imports=False)):
+        e = view.get_enum(name)
+        iri = URIRef(project.term_iri(name))
+        g.add((iri, RDF.type, SKOS.ConceptScheme))
+        describe(iri, name, e.description)
+        if e.enum_uri and model.uri(e.enum_uri) != str(iri):
+            g.add((iri, SKOS.exactMatch, URIRef(model.uri(e.enum_uri))))
+        for pv_name, pv in e.permissible_values.items():
+            v_iri = URIRef(model.enum_value_iri(name, pv_name) or f"{project.term_iri(name)}/{pv_name}")
+            if model.is_own(str(v_iri)):
+                g.add((v_iri, RDF.type, SKOS.Concept))
+                g.add((v_iri, SKOS.inScheme, iri))
+                g.add((v_iri, SKOS.notation, Literal(pv_name)))
+                g.add((v_iri, SKOS.prefLabel, Literal(pv_name)))
+                g.add((v_iri, SKOS.definition, Literal(" ".join(str(pv.description).split()))))
+                g.add((v_iri, RDFS.isDefinedBy, onto))
+            g.add((iri, SKOS.hasTopConcept, v_iri))
+    for name in sorted(view.all_types(imports=False)):
+        t = view.get_type(name)
+        iri = URIRef(project.term_iri(name))
+        g.add((iri, RDF.type, RDFS.Datatype))
+        describe(iri, name, t.description)
+    return g
+
+
+def term_iris(model: Model) -> list[str]:
+    """Every dereferenceable term IRI minted by this vocabulary (under the base IRI)."""
+    g = vocabulary_graph(model)
+    base = model.project.base_iri
+    return sorted({str(s) for s in g.subjects() if str(s).startswith(base) and str(s) != base})
+
+
+# ----------------------------------------------------------------------------------------------
+# the build step
+# ----------------------------------------------------------------------------------------------
+def build(ctx) -> None:
+    from . import rdfutil
+
+    project = ctx.project
+    model = ctx.cached("model", lambda: load_model(project))
+    v = ctx.version
+    base = project.base_iri
+    context = generate_context(model)
+    ctx.write(f"{v}/context.jsonld", dump_json(context))
+    for ctype, schema in generate_json_schemas(model, v).items():
+        ctx.write(f"{v}/schemas/{ctype}.json", dump_json(schema))
+    prefixes = vocabulary_prefixes(model)
+    shapes = generate_shacl(model)
+    ctx.write(f"{v}/shapes.ttl", rdfutil.to_turtle(shapes, prefixes))
+    vocab = vocabulary_graph(model)
+    ctx.write(f"{v}/vocabulary.ttl", rdfutil.to_turtle(vocab, prefixes))
+    ctx.write(f"{v}/vocabulary.jsonld", rdfutil.to_jsonld(vocab, prefixes))
+    # the LinkML source as published with this version (MIxS lesson: every file a consumer
+    # fetches for a version comes from the same build)
+    ctx.write(f"{v}/untp_crm.yaml", project.model_file.read_bytes())
+    from rdflib import URIRef
+
+    for iri in term_iris(model):
+        rel = iri[len(base):]
+        sub = rdfutil.subgraph(vocab, [URIRef(iri)])
+        ctx.write(f"{rel}.ttl", rdfutil.to_turtle(sub, prefixes))
+        ctx.write(f"{rel}.jsonld", rdfutil.to_jsonld(sub, prefixes))

@@ -1,0 +1,610 @@
+"""``crm-vocab validate``: JSON Schema, JSON-LD expansion (pinned contexts only) and SHACL.
+
+Each finding says which check found it, where (a JSON path), what is wrong and what to do.
+Exit codes: 0 every file valid, 1 some file invalid, 2 some file unusable (unreadable, not JSON).
+
+Design notes
+- The JSON Schema and SHACL shapes used are those of the vocabulary version the credential's
+  own ``@context`` names (``<base>working/context.jsonld`` or a released version).
+- Before JSON-LD expansion every JSON object without an ``id`` is given a temporary IRI made
+  from its JSON path (``urn:crm-vocab:node:<doc>:<path>``), so that every SHACL result can be
+  reported at the JSON path of the object it concerns. These IRIs never leave the validator.
+- Undefined properties are found by expanding with a sentinel ``@vocab``: a term no context
+  defines expands into the sentinel namespace (or into the W3C VC ``issuer-dependent`` one)
+  instead of being silently dropped.
+"""
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import re
+import sys
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Iterable
+
+import logging
+import warnings
+
+from .contexts import VC_V2_URL, ContextRegistry, ContextRefused
+from .errors import UsageError
+from .project import Project
+
+SENTINEL_VOCAB = "urn:crm-vocab:undefined-term:"
+VC_VOCAB = "https://www.w3.org/ns/credentials/issuer-dependent#"
+NODE_IRI = "urn:crm-vocab:node:"
+CHECKS = ("json", "json-schema", "json-ld", "shacl")
+
+
+@dataclass
+class Finding:
+    check: str  # json | json-schema | json-ld | shacl | note
+    path: str  # JSON path, "$" for the document
+    message: str
+    fix: str = ""
+    rule: str = ""
+    severity: str = "error"  # error | note
+
+    def render(self) -> str:
+        head = f"  [{self.check}] {self.path}: {self.message}"
+        return head + (f"\n      fix: {self.fix}" if self.fix else "")
+
+
+@dataclass
+class Report:
+    file: str
+    findings: list[Finding] = field(default_factory=list)
+    unusable: bool = False
+    credential_type: str | None = None
+    version: str | None = None
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def valid(self) -> bool:
+        return not self.unusable and not self.errors
+
+    @property
+    def status(self) -> str:
+        return "unusable" if self.unusable else ("valid" if self.valid else "invalid")
+
+    def as_json(self) -> dict:
+        return {"file": self.file, "status": self.status, "credentialType": self.credential_type,
+                "vocabularyVersion": self.version, "findings": [asdict(f) for f in self.findings]}
+
+
+def json_path(parts: Iterable) -> str:
+    out = "$"
+    for p in parts:
+        if isinstance(p, int):
+            out += f"[{p}]"
+        elif re.fullmatch(r"[A-Za-z_@][A-Za-z0-9_@-]*", str(p)):
+            out += f".{p}"
+        else:
+            out += f"[{json.dumps(str(p))}]"
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# artifacts of one vocabulary version
+# ----------------------------------------------------------------------------------------------
+class ArtifactSet:
+    """The context, JSON Schemas and shapes of one version, compiled once."""
+
+    def __init__(self, version: str, context: dict, schemas: dict[str, dict], shapes_ttl: str, context_url: str):
+        self.version = version
+        self.context = context
+        self.schemas = schemas
+        self.shapes_ttl = shapes_ttl
+        self.context_url = context_url
+
+    @classmethod
+    def from_dir(cls, version: str, d: Path, context_url: str) -> "ArtifactSet":
+        try:
+            context = json.loads((d / "context.jsonld").read_text(encoding="utf-8"))
+            schemas = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted((d / "schemas").glob("*.json"))}
+            shapes = (d / "shapes.ttl").read_text(encoding="utf-8")
+        except (OSError, json.JSONDecodeError) as exc:
+            raise UsageError(f"the artifacts of version '{version}' in {d} are incomplete or unreadable: {exc}",
+                             hint="run `crm-vocab build` first, or pass --artifacts DIR") from None
+        return cls(version, context, schemas, shapes, context_url)
+
+    @classmethod
+    def generate(cls, project: Project) -> "ArtifactSet":
+        """Build the working artifacts in memory (when no build output exists yet)."""
+        from . import model_artifacts as ma, rdfutil
+
+        model = ma.load_model(project)
+        v = project.working_version
+        shapes = rdfutil.to_turtle(ma.generate_shacl(model), ma.vocabulary_prefixes(model))
+        return cls(v, ma.generate_context(model), ma.generate_json_schemas(model, v), shapes, project.context_url(v))
+
+    @cached_property
+    def validators(self) -> dict:
+        from jsonschema import Draft202012Validator, FormatChecker
+
+        fc = FormatChecker()
+        return {name: Draft202012Validator(s, format_checker=fc) for name, s in self.schemas.items()}
+
+    @cached_property
+    def shapes(self):
+        from rdflib import Graph
+
+        g = Graph()
+        g.parse(data=self.shapes_ttl, format="turtle")
+        return g
+
+    @cached_property
+    def term_for_iri(self) -> dict[str, str]:
+        """Reverse map from property IRI to the JSON key (for SHACL messages)."""
+        ctx = self.context.get("@context", {})
+        prefixes = {k: v for k, v in ctx.items() if isinstance(v, str) and v.endswith(("/", "#"))}
+
+        def exp(x):
+            if isinstance(x, dict):
+                x = x.get("@id")
+            if not isinstance(x, str):
+                return None
+            p, _, local = x.partition(":")
+            return prefixes[p] + local if p in prefixes else x
+
+        out = {}
+        items = list(ctx.items())
+        for k, v in list(items):
+            if isinstance(v, dict) and isinstance(v.get("@context"), dict):
+                items += list(v["@context"].items())
+        for k, v in items:
+            if k.startswith("@") or k in prefixes:
+                continue
+            iri = exp(v)
+            if iri:
+                out.setdefault(iri, k)
+        out.setdefault("https://schema.org/name", "name")
+        out.setdefault("https://schema.org/description", "description")
+        out.setdefault("http://www.w3.org/1999/02/22-rdf-syntax-ns#type", "type")
+        return out
+
+
+# ----------------------------------------------------------------------------------------------
+# the validator
+# ----------------------------------------------------------------------------------------------
+def _quiet_rdflib() -> None:
+    """rdflib logs a full traceback for every ill-typed literal (e.g. a bad xsd:date) and warns
+    on odd booleans; SHACL reports those values as findings, so the noise is silenced here."""
+    logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)
+    warnings.filterwarnings("ignore", module="rdflib.term")
+
+
+class Validator:
+    def __init__(self, project: Project, artifacts: Path | None = None, extra_contexts: dict[str, Path] | None = None):
+        _quiet_rdflib()
+        self.project = project
+        self.registry = ContextRegistry.default()
+        self.sets: dict[str, ArtifactSet] = {}  # context URL -> artifacts
+        working_url = project.context_url()
+        wdir = Path(artifacts) if artifacts else project.default_out / project.working_version
+        if artifacts and not (wdir / "context.jsonld").exists():
+            raise UsageError(f"no context.jsonld in {wdir}", hint="pass the folder of one built version, e.g. build/site/working")
+        if (wdir / "context.jsonld").exists():
+            self.sets[working_url] = ArtifactSet.from_dir(project.working_version, wdir, working_url)
+        else:
+            self.sets[working_url] = ArtifactSet.generate(project)
+        if project.releases_dir.is_dir():
+            for d in sorted(p for p in project.releases_dir.iterdir() if (p / "context.jsonld").is_file()):
+                url = project.context_url(d.name)
+                self.sets[url] = ArtifactSet.from_dir(d.name, d, url)
+        for url, s in self.sets.items():
+            self.registry.add(url, s.context, crm=True)
+        for url, path in (extra_contexts or {}).items():
+            self.registry.add_file(url, Path(path))
+        self._loader = self.registry.loader()
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _artifacts_for(self, doc: dict, report: Report) -> ArtifactSet:
+        ctx = doc.get("@context")
+        urls = ctx if isinstance(ctx, list) else [ctx]
+        for u in urls:
+            if isinstance(u, str) and u in self.sets:
+                report.version = self.sets[u].version
+                return self.sets[u]
+        working = self.sets[self.project.context_url()]
+        report.version = working.version
+        report.findings.append(Finding(
+            "json-ld", "$['@context']",
+            "the credential does not use this vocabulary's context",
+            fix=f"add \"{self.project.context_url()}\" (or a released version's context) after the W3C VC v2 context",
+            rule="crm-context"))
+        return working
+
+    def _credential_type(self, doc: dict, arts: ArtifactSet, report: Report) -> str | None:
+        types = doc.get("type")
+        types = types if isinstance(types, list) else [types]
+        for t in types:
+            if isinstance(t, str) and t in arts.schemas:
+                return t
+        known = " or ".join(sorted(arts.schemas))
+        report.findings.append(Finding("json-schema", "$.type", f"not a credential type this vocabulary defines (type is {json.dumps(doc.get('type'))})",
+                                       fix=f"a CRM credential's type lists {known} and VerifiableCredential", rule="credential-type"))
+        return None
+
+    # -- stage 1: JSON Schema --------------------------------------------------------------
+    def check_schema(self, doc: dict, arts: ArtifactSet, ctype: str) -> list[Finding]:
+        validator = arts.validators[ctype]
+        out = []
+        for err in validator.iter_errors(doc):
+            out.extend(self._explain(err, arts.schemas[ctype]))
+        uniq = {}
+        for f in out:
+            uniq.setdefault((f.path, f.rule, f.message), f)
+        return sorted(uniq.values(), key=lambda f: (f.path, f.rule, f.message))
+
+    def _explain(self, err, root_schema) -> list[Finding]:
+        kw = err.validator
+        path = json_path(err.absolute_path)
+        schema = err.schema if isinstance(err.schema, dict) else {}
+        if kw in ("anyOf", "oneOf", "allOf") and err.context:
+            best = sorted(err.context, key=lambda e: -len(e.absolute_path))
+            return self._explain(best[0], root_schema)
+        if kw == "required":
+            missing = re.findall(r"'([^']+)' is a required property", err.message)
+            name = missing[0] if missing else "?"
+            return [Finding("json-schema", path, f"required property '{name}' is missing", f"add '{name}' to this object", "required")]
+        if kw == "additionalProperties":
+            allowed = sorted((schema.get("properties") or {}).keys())
+            extras = sorted(set(err.instance) - set(allowed)) if isinstance(err.instance, dict) else []
+            out = []
+            for x in extras or ["?"]:
+                near = difflib.get_close_matches(x, allowed, n=1)
+                hint = f"did you mean '{near[0]}'? " if near else ""
+                out.append(Finding("json-schema", path, f"property '{x}' is not defined for this object",
+                                   f"{hint}remove it or use a property of this class: {', '.join(allowed)}", "additionalProperties"))
+            return out
+        if kw == "enum":
+            opts = schema.get("enum", [])
+            shown = ", ".join(map(str, opts[:20])) + (" ..." if len(opts) > 20 else "")
+            near = difflib.get_close_matches(str(err.instance), [str(o) for o in opts], n=1)
+            hint = f"did you mean '{near[0]}'? " if near else ""
+            return [Finding("json-schema", path, f"{json.dumps(err.instance)} is not an allowed value", f"{hint}use one of: {shown}", "enum")]
+        if kw == "type":
+            want = schema.get("type")
+            return [Finding("json-schema", path, f"{json.dumps(err.instance)[:80]} is a {type(err.instance).__name__.replace('dict', 'object').replace('list', 'array').replace('str', 'string')}, expected {want}",
+                            f"give {'an' if str(want)[0] in 'aeio' else 'a'} {want} here" + (" (one object, not a list)" if want == "object" and isinstance(err.instance, list) else "") + (" (a list)" if want == "array" else ""), "type")]
+        if kw == "format":
+            fmt = schema.get("format")
+            fixes = {"date": "write a real calendar date as YYYY-MM-DD (ISO 8601), e.g. 2026-04-12",
+                     "date-time": "write an ISO 8601 date-time with time zone, e.g. 2026-04-30T08:00:00Z",
+                     "uri": "give an absolute IRI, e.g. https://example.org/... or did:web:..."}
+            return [Finding("json-schema", path, f"{json.dumps(err.instance)} is not a valid {fmt}", fixes.get(fmt, f"use the {fmt} format"), "format")]
+        if kw == "contains":
+            const = (schema.get("contains") or {}).get("const") or (schema.get("contains") or {}).get("pattern")
+            return [Finding("json-schema", path, f"must contain {json.dumps(const)}", f"add {json.dumps(const)} to this list", "contains")]
+        if kw in ("const", "prefixItems"):
+            return [Finding("json-schema", path, err.message, "the W3C VC v2 context must come first: \"https://www.w3.org/ns/credentials/v2\"" if "@context" in path else "use the required value", kw)]
+        if kw == "pattern":
+            return [Finding("json-schema", path, f"{json.dumps(err.instance)} does not match {schema.get('pattern')}", "use a value of the documented form (see the property's description)", "pattern")]
+        if kw in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+            return [Finding("json-schema", path, err.message, f"give a value within the allowed range ({kw} {schema.get(kw)})", kw)]
+        if kw in ("minItems", "uniqueItems", "maxItems"):
+            return [Finding("json-schema", path, err.message, "fix the list as the message says", kw)]
+        return [Finding("json-schema", path, err.message, "see the schema of this property", str(kw))]
+
+    # -- stage 2: JSON-LD ------------------------------------------------------------------
+    def _contexts_for_processing(self, doc: dict, report: Report) -> list | None:
+        ctx = doc.get("@context")
+        if ctx is None:
+            report.findings.append(Finding("json-ld", "$", "no @context", f"add \"@context\": [\"{VC_V2_URL}\", \"{self.project.context_url()}\"]", "context"))
+            return None
+        entries = ctx if isinstance(ctx, list) else [ctx]
+        out, ok = [], True
+        has_crm_after = [any(isinstance(u, str) and u in self.registry.crm_urls for u in entries[i + 1:]) for i in range(len(entries))]
+        for i, u in enumerate(entries):
+            if not isinstance(u, str):
+                out.append(u)
+                continue
+            if u in self.registry.docs:
+                out.append(u)
+            elif self.registry.is_untp_module(u) and has_crm_after[i]:
+                report.findings.append(Finding("json-ld", f"$['@context'][{i}]",
+                    f"UNTP context {u} is not pinned here (UNTP's contexts are GPL-3 and not shipped); the CRM context after it defines every UNTP term a CRM credential uses, with UNTP's IRIs, and is used in its place",
+                    severity="note", rule="untp-context-substituted"))
+            else:
+                ok = False
+                report.findings.append(Finding("json-ld", f"$['@context'][{i}]", str(ContextRefused(u)),
+                    "use the pinned W3C VC contexts and this vocabulary's context, or pin this one with --context URL=FILE; "
+                    "JSON-LD and SHACL checks were not run", "context-refused"))
+        return out if ok else None
+
+    def expand(self, doc: dict, contexts: list, doc_key: str):
+        """Expand with a sentinel @vocab; returns (expanded, undefined-term findings)."""
+        from pyld import jsonld
+
+        body = {k: v for k, v in doc.items() if k != "@context"}
+        ids: dict[str, str] = {}
+        body = _skolemize(body, doc_key, ids)
+        body["@context"] = contexts
+        expanded = jsonld.expand(body, {"documentLoader": self._loader, "expandContext": {"@vocab": SENTINEL_VOCAB}})
+        return expanded, ids
+
+    def check_jsonld(self, doc: dict, contexts: list, doc_key: str, report: Report):
+        from pyld.jsonld import JsonLdError
+
+        try:
+            expanded, ids = self.expand(doc, contexts, doc_key)
+        except JsonLdError as exc:
+            report.findings.append(Finding("json-ld", "$", f"JSON-LD processing failed: {_jsonld_reason(exc)}",
+                                           "fix the @context list (VC v2 first, then this vocabulary's context) or the term named above", "expansion"))
+            return None
+        undefined = []
+        _find_undefined(expanded, doc_key, ids, undefined)
+        for path, term, ns in sorted(set(undefined)):
+            where = "this vocabulary's context or the W3C VC context" if ns == SENTINEL_VOCAB else "any context (it fell into the VC issuer-dependent @vocab)"
+            report.findings.append(Finding("json-ld", path, f"'{term}' is not defined by {where}",
+                                           "use a term of the vocabulary (see the class's page) or remove it", "undefined-term"))
+        return expanded, ids
+
+    # -- stage 3: SHACL --------------------------------------------------------------------
+    def to_graph(self, expanded_docs: list):
+        """RDF of the default graphs of expanded documents (proofs in named graphs are not shape-checked).
+
+        ``expanded_docs`` holds (doc key, expanded, ids) triples. Every node IRI a document
+        defines (its ``id`` values) is renamed to a document-scoped IRI naming its JSON path, so
+        that documents sharing an id (the same facility in two passports) are still checked one
+        by one, and every result points back into its own document.
+        """
+        from pyld import jsonld
+        from rdflib import BNode, Graph, Literal, URIRef
+
+        def term(t, prefix):
+            if t["type"] == "IRI":
+                return URIRef(t["value"])
+            if t["type"] == "blank node":
+                return BNode(prefix + t["value"][2:])
+            return Literal(t["value"], lang=t.get("language"), datatype=None if t.get("language") else URIRef(t["datatype"]))
+
+        g = Graph()
+        for key, ex, ids in expanded_docs:
+            ds = jsonld.to_rdf(ex, {})
+            rename = {iri: node_iri(key, path) for iri, path in ids.items()}
+
+            def node(t):
+                if t["type"] == "IRI" and t["value"] in rename:
+                    return URIRef(rename[t["value"]])
+                return term(t, key)
+
+            for tr in ds.get("@default", []):
+                g.add((node(tr["subject"]), URIRef(tr["predicate"]["value"]), node(tr["object"])))
+        return g
+
+    def check_shacl(self, graph, arts: ArtifactSet) -> dict[str, list[Finding]]:
+        """SHACL on one graph (one or many documents); findings keyed by document key."""
+        import pyshacl
+
+        from rdflib import Namespace, RDF
+        from rdflib.term import BNode
+
+        SH = Namespace("http://www.w3.org/ns/shacl#")
+        conforms, results, _ = pyshacl.validate(graph, shacl_graph=arts.shapes, inference="none", advanced=False,
+                                                allow_warnings=True, abort_on_first=False)
+        by_doc: dict[str, list[Finding]] = {}
+        if conforms:
+            return by_doc
+        for r in results.subjects(RDF.type, SH.ValidationResult):
+            focus = results.value(r, SH.focusNode)
+            rpath = results.value(r, SH.resultPath)
+            comp = results.value(r, SH.sourceConstraintComponent)
+            value = results.value(r, SH.value)
+            msg = results.value(r, SH.resultMessage)
+            comp_name = str(comp).rsplit("#", 1)[-1].replace("ConstraintComponent", "") if comp else "constraint"
+            prop = arts.term_for_iri.get(str(rpath), str(rpath)) if rpath is not None and not isinstance(rpath, BNode) else None
+            docs_paths = _locate(str(focus))
+            for dkey, jpath in docs_paths:
+                where = f"{jpath}.{prop}" if prop and comp_name not in ("MinCount",) else jpath
+                text, fix = _shacl_text(comp_name, prop, value, msg)
+                by_doc.setdefault(dkey, []).append(Finding("shacl", where, text, fix, f"sh:{comp_name[0].lower() + comp_name[1:]}"))
+        for k in by_doc:
+            uniq = {(f.path, f.rule, f.message): f for f in by_doc[k]}
+            by_doc[k] = sorted(uniq.values(), key=lambda f: (f.path, f.rule, f.message))
+        return by_doc
+
+    # -- whole documents -------------------------------------------------------------------
+    def validate_documents(self, docs: list[tuple[str, object]]) -> list[Report]:
+        """Validate (name, parsed JSON) pairs; SHACL runs once over the batch."""
+        reports, pending = [], []
+        for i, (name, doc) in enumerate(docs):
+            report = Report(name)
+            reports.append(report)
+            if not isinstance(doc, dict):
+                report.findings.append(Finding("json", "$", f"the document is a JSON {type(doc).__name__}, not an object", "a credential is one JSON object", "not-object"))
+                continue
+            arts = self._artifacts_for(doc, report)
+            ctype = self._credential_type(doc, arts, report)
+            report.credential_type = ctype
+            if ctype:
+                report.findings.extend(self.check_schema(doc, arts, ctype))
+            contexts = self._contexts_for_processing(doc, report)
+            if contexts is None:
+                continue
+            key = f"d{i}"
+            result = self.check_jsonld(doc, contexts, key, report)
+            if result is not None:
+                pending.append((key, report, arts, result))
+        groups: dict[str, list] = {}
+        for item in pending:
+            groups.setdefault(item[2].version, []).append(item)
+        for items in groups.values():
+            arts = items[0][2]
+            graph = self.to_graph([(key, ex, ids) for key, _, _, (ex, ids) in items])
+            found = self.check_shacl(graph, arts)
+            for key, report, _, _ in items:
+                report.findings.extend(found.get(key, []))
+        return reports
+
+
+# ----------------------------------------------------------------------------------------------
+# small helpers
+# ----------------------------------------------------------------------------------------------
+_SKIP_KEYS = {"@context", "proof", "credentialStatus", "credentialSchema", "renderMethod", "termsOfUse", "refreshService", "evidence", "relatedResource"}
+
+
+def _skolemize(obj, doc_key: str, ids: dict, parts=()):
+    """Give every object without an id a temporary IRI encoding its JSON path; record where
+    each real id first appears (``ids``: IRI -> JSON path)."""
+    if isinstance(obj, list):
+        return [_skolemize(v, doc_key, ids, parts + (i,)) for i, v in enumerate(obj)]
+    if not isinstance(obj, dict):
+        return obj
+    if any(k in obj for k in ("@value", "@list", "@set")):
+        return obj
+    out = {}
+    for k, v in obj.items():
+        out[k] = v if k in _SKIP_KEYS else _skolemize(v, doc_key, ids, parts + (k,))
+    own = obj.get("id", obj.get("@id"))
+    if own is None:
+        out["@id"] = node_iri(doc_key, json_path(parts))
+    elif isinstance(own, str):
+        ids.setdefault(own, json_path(parts))
+    return out
+
+
+def node_iri(doc_key: str, path: str) -> str:
+    from urllib.parse import quote
+
+    return f"{NODE_IRI}{doc_key}:{quote(path, safe='$.[]_-')}"
+
+
+def _find_undefined(expanded, doc_key: str, ids: dict, out: list, parts=()):
+    """Walk expanded JSON-LD and collect properties/types in the sentinel or VC @vocab namespaces."""
+    from urllib.parse import unquote
+
+    if isinstance(expanded, list):
+        for v in expanded:
+            _find_undefined(v, doc_key, ids, out, parts)
+        return
+    if not isinstance(expanded, dict):
+        return
+    node_id = expanded.get("@id", "")
+    here = "$"
+    if isinstance(node_id, str) and node_id.startswith(f"{NODE_IRI}{doc_key}:"):
+        here = unquote(node_id[len(f"{NODE_IRI}{doc_key}:"):])
+    elif isinstance(node_id, str) and node_id in ids:
+        here = ids[node_id]
+    elif parts:
+        here = parts[-1]
+    for k, v in expanded.items():
+        for ns in (SENTINEL_VOCAB, VC_VOCAB):
+            if k.startswith(ns):
+                out.append((here, k[len(ns):], ns))
+        if k == "@type":
+            for t in v if isinstance(v, list) else [v]:
+                for ns in (SENTINEL_VOCAB, VC_VOCAB):
+                    if isinstance(t, str) and t.startswith(ns):
+                        out.append((f"{here}.type", t[len(ns):], ns))
+        if not k.startswith("@") or k in ("@graph", "@list", "@set", "@included"):
+            _find_undefined(v, doc_key, ids, out, parts + (here,))
+
+
+def _jsonld_reason(exc) -> str:
+    parts = []
+    e = exc
+    while e is not None and len(parts) < 4:
+        code = getattr(e, "code", None)
+        msg = getattr(e, "message", None) or str(e).split("\n")[0]
+        details = getattr(e, "details", None) or {}
+        term = details.get("term") if isinstance(details, dict) else None
+        parts.append(f"{msg}" + (f" [{code}]" if code else "") + (f" (term '{term}')" if term else ""))
+        e = getattr(e, "cause", None)
+    return "; ".join(dict.fromkeys(parts))
+
+
+def _locate(focus: str) -> list[tuple[str, str]]:
+    from urllib.parse import unquote
+
+    if focus.startswith(NODE_IRI):
+        rest = focus[len(NODE_IRI):]
+        key, _, path = rest.partition(":")
+        return [(key, unquote(path))]
+    return [("*", f"<{focus}>")]
+
+
+def _shacl_text(comp: str, prop: str | None, value, msg) -> tuple[str, str]:
+    v = f" {value}" if value is not None else ""
+    p = f"'{prop}'" if prop else "a property"
+    table = {
+        "MinCount": (f"required property {p} is missing", f"add {p}"),
+        "MaxCount": (f"{p} has more values than allowed", f"give at most the allowed number of values for {p}"),
+        "In": (f"{p} has the value{v}, which is not in the allowed list", f"use one of the codes listed for {p} on the vocabulary page"),
+        "NodeKind": (f"{p} has the value{v} of the wrong kind (e.g. a literal where an IRI or object is required)", f"give {p} as the kind the vocabulary requires (an IRI/object vs text)"),
+        "Datatype": (f"{p} has the value{v} of the wrong datatype or an ill-formed value", f"give {p} in the datatype the vocabulary requires"),
+        "Pattern": (f"{p} value{v} does not match the required pattern", f"write {p} in the documented form"),
+        "MinInclusive": (f"{p} value{v} is below the minimum", f"give {p} within the allowed range"),
+        "MaxInclusive": (f"{p} value{v} is above the maximum", f"give {p} within the allowed range"),
+        "Class": (f"{p} value{v} is not of the required class", f"give {p} an object of the required type"),
+        "Node": (f"{p} value{v} does not conform to its shape", f"fix the object under {p}"),
+    }
+    text, fix = table.get(comp, (str(msg) if msg else f"{comp} violation on {p}", "see the SHACL shape of this class"))
+    return text, fix
+
+
+# ----------------------------------------------------------------------------------------------
+# CLI
+# ----------------------------------------------------------------------------------------------
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("files", nargs="+", metavar="FILE", help="credential JSON files ('-' reads standard input)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--artifacts", metavar="DIR", help="folder of the built version to validate against (default: build/site/working, else built in memory)")
+    p.add_argument("--context", action="append", default=[], metavar="URL=FILE", help="pin one more JSON-LD context to a local file")
+
+
+def read_documents(paths: list[str]) -> tuple[list[tuple[str, object]], list[Report]]:
+    docs, unusable = [], []
+    for name in paths:
+        try:
+            text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            r = Report(name, unusable=True)
+            r.findings.append(Finding("json", "$", f"cannot read the file: {getattr(exc, 'strerror', None) or exc}", "check the path and that the file is UTF-8 text", "unreadable"))
+            unusable.append(r)
+            continue
+        try:
+            docs.append((name, json.loads(text)))
+        except json.JSONDecodeError as exc:
+            r = Report(name, unusable=True)
+            r.findings.append(Finding("json", f"line {exc.lineno} column {exc.colno}", f"not JSON: {exc.msg}", "fix the JSON syntax at that position", "not-json"))
+            unusable.append(r)
+        except RecursionError:
+            r = Report(name, unusable=True)
+            r.findings.append(Finding("json", "$", "not usable JSON: nested too deeply", "a credential is a JSON object of modest depth", "not-json"))
+            unusable.append(r)
+    return docs, unusable
+
+
+def run(args, project: Project) -> int:
+    extra = {}
+    for pair in args.context:
+        url, sep, file = pair.partition("=")
+        if not sep or not url or not file:
+            raise UsageError(f"--context takes URL=FILE, got {pair!r}", hint="e.g. --context https://example.org/ctx.jsonld=ctx.jsonld")
+        extra[url] = Path(file)
+    docs, unusable = read_documents(args.files)
+    validator = Validator(project, Path(args.artifacts) if args.artifacts else None, extra)
+    reports = validator.validate_documents(docs) + unusable
+    order = {n: i for i, n in enumerate(args.files)}
+    reports.sort(key=lambda r: order.get(r.file, 0))
+    if args.format == "json":
+        print(json.dumps({"reports": [r.as_json() for r in reports]}, indent=2, ensure_ascii=False))
+    else:
+        for r in reports:
+            n = len(r.errors)
+            extra_info = f" ({r.credential_type}, vocabulary {r.version})" if r.credential_type else ""
+            print(f"{r.file}: {r.status.upper()}{extra_info}" + (f", {n} problem{'s' if n != 1 else ''}" if n else ""))
+            for f in r.findings:
+                print(f.render() if f.severity == "error" else f"  note: {f.message}")
+        valid = sum(r.valid for r in reports)
+        print(f"{valid} valid, {len(reports) - valid} not valid")
+    if any(r.unusable for r in reports):
+        return 2
+    return 0 if all(r.valid for r in reports) else 1
