@@ -279,14 +279,15 @@ def postprocess_json_schema(raw: dict, model: Model, credential_type: str, versi
     def fix_type(props: dict, cls: str) -> None:
         if cls not in view.all_classes():
             return
-        names = [cls] + [a for a in view.class_ancestors(cls, reflexive=False) if a != CREDENTIAL_BASE_CLASS]
-        must = [cls] + (["VerifiableCredential"] if CREDENTIAL_BASE_CLASS in view.class_ancestors(cls) else [])
+        # like UNTP's schemas: the class and each of its ancestors (VerifiableCredential for credentials)
+        must = [cls] + list(view.class_ancestors(cls, reflexive=False))
+        names = must
         props["type"] = {
             "type": "array",
             "items": {"type": "string"},
             "minItems": 1,
             "allOf": [{"contains": {"const": n}} for n in must],
-            "description": f"Must contain {' and '.join(repr(n) for n in must)}; may also list {', '.join(names[1:]) or 'other types'}.",
+            "description": f"Must contain {' and '.join(repr(n) for n in must)}.",
         }
 
     for name, d in defs.items():

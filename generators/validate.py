@@ -213,6 +213,8 @@ class Validator:
                 return self.sets[u]
         working = self.sets[self.project.context_url()]
         report.version = working.version
+        if ctx is None:
+            return working  # reported once, by the JSON-LD check
         report.findings.append(Finding(
             "json-ld", "$['@context']",
             "the credential does not use this vocabulary's context",
@@ -227,6 +229,10 @@ class Validator:
             if isinstance(t, str) and t in arts.schemas:
                 return t
         known = " or ".join(sorted(arts.schemas))
+        if "type" not in doc and isinstance(doc.get("credentialSubject"), dict):
+            report.findings.append(Finding("json-schema", "$", "the document has a credentialSubject but no credential envelope (no type, @context, issuer)",
+                                           f"wrap it as a Verifiable Credential: @context, type [{known}, VerifiableCredential], id, issuer", "envelope"))
+            return None
         report.findings.append(Finding("json-schema", "$.type", f"not a credential type this vocabulary defines (type is {json.dumps(doc.get('type'))})",
                                        fix=f"a CRM credential's type lists {known} and VerifiableCredential", rule="credential-type"))
         return None
@@ -280,8 +286,11 @@ class Validator:
                      "uri": "give an absolute IRI, e.g. https://example.org/... or did:web:..."}
             return [Finding("json-schema", path, f"{json.dumps(err.instance)} is not a valid {fmt}", fixes.get(fmt, f"use the {fmt} format"), "format")]
         if kw == "contains":
-            const = (schema.get("contains") or {}).get("const") or (schema.get("contains") or {}).get("pattern")
-            return [Finding("json-schema", path, f"must contain {json.dumps(const)}", f"add {json.dumps(const)} to this list", "contains")]
+            c = schema.get("contains") or {}
+            if "pattern" in c:
+                return [Finding("json-schema", path, "no context of this vocabulary in the list",
+                                f"add \"{self.project.context_url()}\" (or a released version's context.jsonld)", "contains")]
+            return [Finding("json-schema", path, f"must contain {json.dumps(c.get('const'))}", f"add {json.dumps(c.get('const'))} to this list", "contains")]
         if kw in ("const", "prefixItems"):
             return [Finding("json-schema", path, err.message, "the W3C VC v2 context must come first: \"https://www.w3.org/ns/credentials/v2\"" if "@context" in path else "use the required value", kw)]
         if kw == "pattern":
@@ -363,7 +372,8 @@ class Validator:
                 return URIRef(t["value"])
             if t["type"] == "blank node":
                 return BNode(prefix + t["value"][2:])
-            return Literal(t["value"], lang=t.get("language"), datatype=None if t.get("language") else URIRef(t["datatype"]))
+            # normalize=False keeps the lexical form the credential wrote ("yes", not "false")
+            return Literal(t["value"], lang=t.get("language"), datatype=None if t.get("language") else URIRef(t["datatype"]), normalize=False)
 
         g = Graph()
         for key, ex, ids in expanded_docs:
@@ -392,18 +402,24 @@ class Validator:
         by_doc: dict[str, list[Finding]] = {}
         if conforms:
             return by_doc
+        rows = []
         for r in results.subjects(RDF.type, SH.ValidationResult):
-            focus = results.value(r, SH.focusNode)
-            rpath = results.value(r, SH.resultPath)
-            comp = results.value(r, SH.sourceConstraintComponent)
-            value = results.value(r, SH.value)
-            msg = results.value(r, SH.resultMessage)
+            rows.append((results.value(r, SH.focusNode), results.value(r, SH.resultPath), results.value(r, SH.sourceConstraintComponent),
+                         results.value(r, SH.value), results.value(r, SH.resultMessage)))
+        # a nested object that breaks its own shape also makes every ancestor fail sh:node;
+        # report the nested problem only, not the cascade
+        focused = {str(f) for f, *_ in rows}
+        for focus, rpath, comp, value, msg in rows:
             comp_name = str(comp).rsplit("#", 1)[-1].replace("ConstraintComponent", "") if comp else "constraint"
+            if comp_name == "Node" and value is not None and str(value) in focused:
+                continue
             prop = arts.term_for_iri.get(str(rpath), str(rpath)) if rpath is not None and not isinstance(rpath, BNode) else None
-            docs_paths = _locate(str(focus))
-            for dkey, jpath in docs_paths:
-                where = f"{jpath}.{prop}" if prop and comp_name not in ("MinCount",) else jpath
-                text, fix = _shacl_text(comp_name, prop, value, msg)
+            for dkey, jpath in _locate(str(focus)):
+                where = f"{jpath}.{prop}" if prop and comp_name != "MinCount" else jpath
+                shown = None
+                if value is not None:
+                    shown = _locate(str(value))[0][1] if str(value).startswith(NODE_IRI) else str(value)
+                text, fix = _shacl_text(comp_name, prop, shown, msg)
                 by_doc.setdefault(dkey, []).append(Finding("shacl", where, text, fix, f"sh:{comp_name[0].lower() + comp_name[1:]}"))
         for k in by_doc:
             uniq = {(f.path, f.rule, f.message): f for f in by_doc[k]}
