@@ -196,6 +196,11 @@ def make_handler(root: Path):
             ctype = TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             self._send(200, body, ctype, headers, head)
 
+        def _representations(self, target: Path) -> list[str]:
+            name = target.name
+            return [ext for ext, _m, _c in REPRESENTATIONS
+                    if (target.parent / f"{name}.{ext}").is_file() and inside(root, target.parent / f"{name}.{ext}")]
+
         def _handle(self, head: bool):
             try:
                 segments, trailing = safe_relpath(self.path)
@@ -212,7 +217,9 @@ def make_handler(root: Path):
             if not inside(root, target.parent if not target.exists() else target):
                 self._error(404, "not found", head)
                 return
-            if target.is_dir():
+            if target.is_dir() and not (trailing or not segments) and self._representations(target):
+                pass  # a term that is also a folder (an enumeration and its values): negotiate below
+            elif target.is_dir():
                 if not trailing and segments:
                     self._send(301, b"", "text/plain; charset=utf-8", {"Location": self.path.split("?")[0] + "/"}, head)
                     return
@@ -233,8 +240,7 @@ def make_handler(root: Path):
                 return
             # negotiate among X.html / X.jsonld / X.ttl (never by splitting the name on '.')
             name = segments[-1]
-            available = [ext for ext, _m, _c in REPRESENTATIONS
-                         if (target.parent / f"{name}.{ext}").is_file() and inside(root, target.parent / f"{name}.{ext}")]
+            available = self._representations(target)
             if not available:
                 self._error(404, "not found", head)
                 return

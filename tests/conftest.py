@@ -1,6 +1,7 @@
 """Shared pytest fixtures."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -24,3 +25,77 @@ def shared_dir() -> Path:
     if not p.is_dir():
         pytest.skip(f"shared folder not present at {p} (../shared beside the repository root); these tests read reference files from it")
     return p
+
+
+# ---- site / serve fixtures (tests/test_site*.py, tests/test_serve.py) --------------------------
+# One full build per session; tests must not modify the built tree.
+HOSTILE_MARK = "window.__crm_xss=1"
+HOSTILE_COMMENT = f'[R] <script>{HOSTILE_MARK}</script> <img src=x onerror="{HOSTILE_MARK}"> & "quoted"'
+
+
+def _copy_project(dst: Path) -> Path:
+    """A copy of this checkout's sources (no build output, no releases). When the checkout has no
+    crosswalks yet, the small mapping set in tests/fixtures/site/project/mappings stands in."""
+    import shutil
+
+    dst.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(REPO / "pyproject.toml", dst / "pyproject.toml")
+    shutil.copy2(REPO / "mkdocs.yml", dst / "mkdocs.yml")
+    shutil.copytree(REPO / "model", dst / "model")
+    mappings = REPO / "mappings"
+    # CRM_SITE_TEST_MAPPINGS=fixture forces the small fixture set (while the real one is mid-edit)
+    if os.environ.get("CRM_SITE_TEST_MAPPINGS") == "fixture" or not any((mappings / "crosswalks").glob("*.sssom.tsv")):
+        mappings = REPO / "tests" / "fixtures" / "site" / "project" / "mappings"
+    shutil.copytree(mappings, dst / "mappings")
+    shutil.copytree(REPO / "site", dst / "site", ignore=shutil.ignore_patterns("releases"))
+    return dst
+
+
+def inject_hostile_comment(project_root: Path) -> tuple[str, str]:
+    """Put HOSTILE_COMMENT into the comment of the first mapping row of the first crosswalk.
+    Returns (subject_id, object_id) of that row."""
+    tsv = sorted((project_root / "mappings" / "crosswalks").glob("*.sssom.tsv"))[0]
+    lines = tsv.read_text(encoding="utf-8").split("\n")
+    header_at = next(i for i, ln in enumerate(lines) if ln and not ln.startswith("#"))
+    cols = lines[header_at].split("\t")
+    for i in range(header_at + 1, len(lines)):
+        cells = lines[i].split("\t")
+        if len(cells) == len(cols) and cells[cols.index("object_id")].startswith("HC:") \
+                and cells[cols.index("subject_id")] != "sssom:NoTermFound":
+            import re
+
+            tag = re.match(r"^\[[VR?]\]", cells[cols.index("comment")])  # keep the verification tag
+            cells[cols.index("comment")] = (tag[0] if tag else "[R]") + HOSTILE_COMMENT[3:]
+            lines[i] = "\t".join(cells)
+            tsv.write_text("\n".join(lines), encoding="utf-8")
+            return cells[cols.index("subject_id")], cells[cols.index("object_id")]
+    raise AssertionError(f"no mapping row to put a hostile comment into in {tsv}")
+
+
+def _build(project_root: Path, out: Path) -> Path:
+    from generators.build import build
+    from generators.project import load_project as _load
+
+    return build(_load(project_root), out, quiet=True)
+
+
+@pytest.fixture(scope="session")
+def site_project(tmp_path_factory):
+    """A temporary copy of the project whose first crosswalk row carries a <script> comment."""
+    root = _copy_project(tmp_path_factory.mktemp("site-project") / "project")
+    subject, obj = inject_hostile_comment(root)
+    return {"root": root, "hostile_subject": subject, "hostile_object": obj}
+
+
+@pytest.fixture(scope="session")
+def built_site(site_project, tmp_path_factory) -> Path:
+    """The full build (all steps) of ``site_project``, once per session."""
+    import time
+
+    t0 = time.perf_counter()
+    out = _build(site_project["root"], tmp_path_factory.mktemp("built") / "site")
+    built_site_seconds.append(time.perf_counter() - t0)
+    return out
+
+
+built_site_seconds: list[float] = []

@@ -1,0 +1,240 @@
+"""``crm-vocab serve`` as a real subprocess on loopback: negotiation for every term IRI,
+404/406, and no way out of the site (raw request lines over sockets)."""
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CLI = [sys.executable, "-m", "generators.cli"]
+VERSION_FILES = {"context.jsonld", "vocabulary.ttl"}
+
+
+def start_server(root: Path):
+    proc = subprocess.Popen(CLI + ["serve", "--port", "0", "--dir", str(root)], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    m = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+    if not m:
+        proc.kill()
+        raise AssertionError(f"serve printed no URL: {line!r} {proc.stderr.read()!r}")
+    return proc, int(m[1])
+
+
+def stop(proc):
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def server(built_site):
+    proc, port = start_server(built_site)
+    yield {"port": port, "root": built_site}
+    stop(proc)
+
+
+def get(port, path, accept=None, method="GET"):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+    try:
+        conn.request(method, path, headers={"Accept": accept} if accept else {})
+        r = conn.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    finally:
+        conn.close()
+
+
+def raw(port, request: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
+        s.sendall(request)
+        chunks = []
+        while True:
+            try:
+                b = s.recv(65536)
+            except socket.timeout:
+                break
+            if not b:
+                break
+            chunks.append(b)
+    return b"".join(chunks)
+
+
+def term_names(root: Path) -> list[str]:
+    """Every X (relative, no extension) with X.jsonld, X.ttl and X.html, outside version folders."""
+    versions = {p.parent.name for p in root.glob("*/context.jsonld")}
+    out = []
+    for p in root.rglob("*.jsonld"):
+        rel = p.relative_to(root).as_posix()
+        if rel.split("/", 1)[0] in versions:
+            continue
+        x = rel[: -len(".jsonld")]
+        if (root / f"{x}.ttl").is_file() and (root / f"{x}.html").is_file():
+            out.append(x)
+    return sorted(out)
+
+
+def test_print_url_and_home(server):
+    status, headers, body = get(server["port"], "/")
+    assert status == 200
+    assert headers["content-type"] == "text/html; charset=utf-8"
+    assert b"<h1" in body
+
+
+def test_every_term_iri_negotiates(server, project):
+    import rdflib
+
+    root, port = server["root"], server["port"]
+    names = term_names(root)
+    if not names:
+        pytest.skip("the build wrote no term files (model_artifacts step not available)")
+    # every X.jsonld has its siblings
+    versions = {p.parent.name for p in root.glob("*/context.jsonld")}
+    lonely = [p for p in root.rglob("*.jsonld") if p.relative_to(root).parts[0] not in versions
+              and not p.with_suffix(".html").is_file()]
+    assert not lonely, f"JSON-LD without an HTML page: {lonely[:5]}"
+    base = project.base_iri
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+    failures = []
+    try:
+        for x in names:
+            iri = rdflib.URIRef(base + x)
+            path = "/" + "/".join(__import__("urllib.parse").parse.quote(s) for s in x.split("/"))
+            for accept, ctype, fmt in (("text/html,application/xhtml+xml;q=0.9,*/*;q=0.8", "text/html; charset=utf-8", None),
+                                       ("application/ld+json", "application/ld+json", "json-ld"),
+                                       ("text/turtle", "text/turtle; charset=utf-8", "turtle")):
+                conn.request("GET", path, headers={"Accept": accept})
+                r = conn.getresponse()
+                body = r.read()
+                if r.status != 200 or r.getheader("Content-Type") != ctype:
+                    failures.append((x, accept, r.status, r.getheader("Content-Type")))
+                    continue
+                assert "Accept" in (r.getheader("Vary") or ""), x
+                link = r.getheader("Link") or ""
+                leaf = __import__("urllib.parse").parse.quote(x.rsplit("/", 1)[-1], safe="._-~")
+                assert f'<{leaf}.jsonld>; rel="alternate"; type="application/ld+json"' in link, (x, link)
+                assert f'<{leaf}.ttl>; rel="alternate"; type="text/turtle"' in link, (x, link)
+                if fmt is None:
+                    assert b"<h1" in body, x
+                    continue
+                g = rdflib.Graph()
+                g.parse(data=body.decode("utf-8"), format=fmt, publicID=str(iri))
+                if (iri, None, None) not in g and (None, None, iri) not in g:
+                    failures.append((x, accept, "IRI not described", len(g)))
+    finally:
+        conn.close()
+    assert not failures, failures[:10]
+
+
+def test_requirement_ids_with_dots(server):
+    root, port = server["root"], server["port"]
+    dotted = sorted(p for p in root.glob("standards/*/*/*.jsonld") if "." in p.name[: -len(".jsonld")])
+    if not dotted:
+        pytest.skip("no requirement id with a dot in the built catalogues")
+    x = "/" + dotted[0].relative_to(root).as_posix()[: -len(".jsonld")]
+    for accept, ctype in (("text/turtle", "text/turtle; charset=utf-8"), ("application/ld+json", "application/ld+json"),
+                          (None, "text/html; charset=utf-8")):
+        status, headers, _ = get(port, x, accept)
+        assert (status, headers["content-type"]) == (200, ctype), (x, accept)
+
+
+def test_negotiation_rules(server):
+    root, port = server["root"], server["port"]
+    names = term_names(root)
+    if not names:
+        pytest.skip("no term files")
+    x = "/" + names[0]
+    cases = {
+        "*/*": "text/html; charset=utf-8",
+        "application/json": "application/ld+json",
+        "text/turtle;q=0.5, application/ld+json;q=0.9": "application/ld+json",
+        "text/html;q=0.1, text/turtle": "text/turtle; charset=utf-8",
+        "text/*": "text/html; charset=utf-8",
+        "application/ld+json;q=0, */*;q=0.1": "text/html; charset=utf-8",
+    }
+    for accept, ctype in cases.items():
+        status, headers, _ = get(port, x, accept)
+        assert (status, headers["content-type"]) == (200, ctype), accept
+    status, headers, _ = get(port, x, "image/png")
+    assert status == 406 and "Accept" in headers.get("vary", "")
+    # the files themselves, without negotiation
+    for ext, ctype in (("jsonld", "application/ld+json"), ("ttl", "text/turtle; charset=utf-8"),
+                       ("html", "text/html; charset=utf-8")):
+        status, headers, _ = get(port, f"{x}.{ext}", "image/png")
+        assert (status, headers["content-type"]) == (200, ctype)
+    status, headers, body = get(port, x, "text/turtle", method="HEAD")
+    assert status == 200 and body == b""
+
+
+def test_unknown_paths_404(server):
+    port = server["port"]
+    for path in ("/NoSuchTerm", "/NoSuchTerm.jsonld", "/criteria/XXX-99", "/no/such/dir/", "/working/nothing.ttl"):
+        assert get(port, path, "text/turtle")[0] == 404, path
+
+
+SECRET = "crm-serve-secret-7f3a"
+
+
+@pytest.fixture(scope="module")
+def jail(tmp_path_factory):
+    """A small site with a secret beside it and symlinks pointing out of it."""
+    top = tmp_path_factory.mktemp("jail")
+    (top / "secret.txt").write_text(SECRET)
+    (top / "secret.ttl").write_text(SECRET)
+    site = top / "site"
+    (site / "sub").mkdir(parents=True)
+    (site / "index.html").write_text("<h1>home</h1>")
+    (site / "T.html").write_text("<h1>T</h1>")
+    (site / "T.ttl").write_text("<https://example.org/T> a <https://example.org/C> .\n")
+    os.symlink(top / "secret.txt", site / "link.txt")
+    os.symlink(top / "secret.ttl", site / "Leak.ttl")
+    os.symlink(top, site / "sub" / "up")
+    proc, port = start_server(site)
+    yield port
+    stop(proc)
+
+
+TRAVERSALS = [
+    "/../secret.txt", "/../../secret.txt", "/sub/../../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E/secret.txt",
+    "/%2e%2e%2fsecret.txt", "/..%2fsecret.txt", "/sub%2f..%2f..%2fsecret.txt", "/..\\secret.txt",
+    "/%5c..%5csecret.txt", "/.%2e/secret.txt", "/%252e%252e/secret.txt", "/secret.txt%00.html", "/T%00",
+    "/./../secret.txt", "/link.txt", "/Leak", "/Leak.ttl", "/sub/up/secret.txt", "/sub/up/secret",
+    "//secret.txt", "/sub/up/",
+]
+
+
+@pytest.mark.parametrize("target", TRAVERSALS)
+def test_traversal_never_escapes(jail, target):
+    for accept in ("text/turtle", "*/*"):
+        resp = raw(jail, f"GET {target} HTTP/1.1\r\nHost: localhost\r\nAccept: {accept}\r\nConnection: close\r\n\r\n".encode())
+        status = resp.split(b"\r\n", 1)[0]
+        assert SECRET.encode() not in resp, (target, status)
+        assert b" 200 " not in status, (target, status)
+
+
+def test_absolute_form_and_garbage(jail):
+    for line in (b"GET http://127.0.0.1/../secret.txt HTTP/1.1", b"GET ../secret.txt HTTP/1.1",
+                 b"GET /\x00/../secret.txt HTTP/1.1", b"GARBAGE"):
+        resp = raw(jail, line + b"\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert SECRET.encode() not in resp
+        assert b" 200 " not in resp.split(b"\r\n", 1)[0]
+
+
+def test_jail_still_serves_inside(jail):
+    status, headers, body = get(jail, "/T", "text/turtle")
+    assert status == 200 and b"example.org/T" in body
+    status, headers, body = get(jail, "/T")
+    assert status == 200 and headers["content-type"] == "text/html; charset=utf-8"
+
+
+def test_bad_invocation_no_traceback(tmp_path):
+    r = subprocess.run(CLI + ["serve", "--dir", str(tmp_path)], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "no built site" in r.stderr
