@@ -116,6 +116,8 @@ CODEOWNERS_END = "# END crm-vocab catalogues"
 CODEOWNERS_LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")  # GitHub's search order
 
 RECOGNISING = (EXACT, BROAD, NARROW)
+#: fixes that rewrite rows or the column header, so need a file whose columns and rows line up
+ROW_FIXES = frozenset({"field-whitespace", "column-order", "row-order", "trailing-whitespace"})
 #: findings after which a file's rows are incomplete (coverage is not reported for it)
 STRUCTURAL = frozenset({"unreadable", "encoding", "empty-file", "yaml-syntax", "missing-metadata", "missing-columns",
                         "missing-column", "duplicate-column", "column-count", "no-rows"})
@@ -193,6 +195,14 @@ def check_tree(root: Path, project) -> CheckResult:
     tr = read_tree(Tree(root), project, findings.append)
     findings += cross_row_findings(tr)
     findings += order_findings(tr)
+    # what --fix cannot repair in a file it may only touch byte by byte
+    unsound = {p for p, raw in tr.raw.items() if not _structurally_sound(raw)}
+    undecodable = {f.path for f in findings if f.rule in ("encoding", "unreadable")}
+    for f in findings:
+        if f.fixable and (f.path in undecodable or (f.path in unsound and f.rule in ROW_FIXES and f.column is not None)):
+            f.fixable = False
+            f.fix = ("repair the encoding first (save as UTF-8), then run crm-vocab check --fix" if f.path in undecodable
+                     else "repair the rows/columns reported for this file first, then run crm-vocab check --fix")
     broken = {f.path for f in findings if f.rule in STRUCTURAL}
     findings += coverage_findings(tr, skip=broken)
     findings += codeowners_findings(root, project, tr)
@@ -645,7 +655,7 @@ def _fix_header(raw: RawCrosswalk, project, catalogue, scheme: str) -> list[str]
         merged.update(want)
         if merged != current:
             rng = block_of("curie_map")
-            new = ["#curie_map:"] + [f"#  {k}: {v}" for k, v in merged.items()]
+            new = ["#curie_map:"] + [f"#  {k}: {v}" for k, v in sorted(merged.items())]
             if rng is None:
                 replacements.append((0, 0, new))
             else:
@@ -666,8 +676,16 @@ def fix_crosswalk(path: Path, raw: RawCrosswalk, project, catalogue) -> bool:
         return False
     scheme = path.name[: -len(".sssom.tsv")]
     if not _structurally_sound(raw):
-        # only byte-level repairs: BOM, CRLF, blank lines, trailing whitespace of '#' lines, final newline
-        lines = [ln.rstrip(" \t") if ln.startswith("#") else ln for ln in text.split("\n") if ln.strip()]
+        # byte-level repairs only (BOM, CRLF, blank lines, final newline), plus the metadata block
+        # when it parsed: rows are left exactly as they are
+        lines = [ln for ln in text.split("\n") if ln.strip()]
+        n_head = 0
+        while n_head < len(lines) and lines[n_head].startswith("#"):
+            n_head += 1
+        head = [ln.rstrip(" \t") for ln in lines[:n_head]]
+        if isinstance(raw.metadata, dict) and len(raw.header_lines) == n_head:
+            head = _fix_header(raw, project, catalogue, scheme)
+        lines = head + lines[n_head:]
         return _write_if_changed(path, "\n".join(lines) + "\n" if lines else "")
     header = _fix_header(raw, project, catalogue, scheme)
     cols = [c.strip() for c in raw.columns]

@@ -907,19 +907,27 @@ def _check_metadata(raw: RawCrosswalk, meta: dict, off: int, sink: Sink, *, proj
         if k not in SSSOM_SET_SLOTS:
             _fnd(sink, path, _line(meta, k, off), "unknown-metadata", f"metadata key {k!r} is not an SSSOM mapping-set slot{did_you_mean(str(k), SSSOM_SET_SLOTS)}", "correct or remove it (sssom-py would silently accept it)", field=str(k))
     for k in REQUIRED_METADATA:
+        if k == "curie_map":
+            continue  # reported prefix by prefix below (fixable)
         if k not in meta or meta.get(k) in (None, ""):
             _fnd(sink, path, first, "missing-metadata", f"required metadata key `{k}` is missing or empty", f"add `#{k}: ...` to the metadata block (see DEVELOPING.md)", field=k)
     cmap = meta.get("curie_map")
-    if "curie_map" in meta and not isinstance(cmap, dict):
+    valid_cmap = cmap is None or isinstance(cmap, dict)
+    if not valid_cmap:
         _fnd(sink, path, _line(meta, "curie_map", off), "invalid-metadata", "curie_map must be a mapping of prefix: IRI", "write `#curie_map:` then `#  PREFIX: https://...` lines", field="curie_map")
-        cmap = {}
     cmap = cmap if isinstance(cmap, dict) else {}
+    # --fix rewrites curie_map / mapping_set_id only when the block says unambiguously where they are
+    dups = {k for k, _ in getattr(meta, "duplicates", [])} | ({"curie_map"} if getattr(cmap, "duplicates", None) else set())
+    can_fix = not dups
+    later = "remove the duplicate key first, then run crm-vocab check --fix"
     expected = expected_curie_map(project, catalogue)
     for p, iri in expected.items():
+        if not valid_cmap:
+            break
         if p not in cmap:
-            _fnd(sink, path, _line(meta, "curie_map", off), "curie-map", f"curie_map does not declare {p} ({iri})", "run crm-vocab check --fix (adds it)", field=f"curie_map.{p}", fixable=True, severity=STYLE)
+            _fnd(sink, path, _line(meta, "curie_map", off) if "curie_map" in meta else first, "curie-map", f"curie_map does not declare {p} ({iri})", "run crm-vocab check --fix (adds it)" if can_fix else later, field=f"curie_map.{p}", fixable=can_fix, severity=STYLE)
         elif _s(cmap.get(p)) != iri:
-            _fnd(sink, path, _line(cmap, p, off), "curie-map", f"curie_map {p} is {_s(cmap.get(p))!r}, the project says {iri!r}", "run crm-vocab check --fix (sets it from pyproject base-iri)", field=f"curie_map.{p}", fixable=True, severity=STYLE)
+            _fnd(sink, path, _line(cmap, p, off), "curie-map", f"curie_map {p} is {_s(cmap.get(p))!r}, the project says {iri!r}", "run crm-vocab check --fix (sets it from pyproject base-iri)" if can_fix else later, field=f"curie_map.{p}", fixable=can_fix, severity=STYLE)
     for p in cmap:
         p = str(p)
         if p in BUILTIN_PREFIXES and _s(cmap.get(p)) != BUILTIN_PREFIXES[p]:
@@ -931,7 +939,7 @@ def _check_metadata(raw: RawCrosswalk, meta: dict, off: int, sink: Sink, *, proj
     msid = _s(meta.get("mapping_set_id"))
     want = f"{project.base_iri}crosswalks/{scheme}"
     if msid and msid != want:
-        _fnd(sink, path, _line(meta, "mapping_set_id", off), "mapping-set-id", f"mapping_set_id is {msid!r}, expected {want!r}", "run crm-vocab check --fix (sets it from pyproject base-iri)", field="mapping_set_id", fixable=True, severity=STYLE)
+        _fnd(sink, path, _line(meta, "mapping_set_id", off), "mapping-set-id", f"mapping_set_id is {msid!r}, expected {want!r}", "run crm-vocab check --fix (sets it from pyproject base-iri)" if can_fix else later, field="mapping_set_id", fixable=can_fix, severity=STYLE)
     lic = _s(meta.get("license"))
     if lic and lic != LICENSE:
         _fnd(sink, path, _line(meta, "license", off), "license", f"license is {lic!r}; crosswalks are published under {LICENSE}", f"set `#license: {LICENSE}`", field="license")
