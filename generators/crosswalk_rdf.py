@@ -13,8 +13,8 @@ Writes (``<v>`` = ``ctx.version``, IRIs from :class:`generators.project.Project`
 * ``criteria/<ID>.ttl|.jsonld`` and ``standards/<scheme>/<slug>/<id>.ttl|.jsonld``: one description
   per term IRI, which content negotiation serves.
 
-Outputs are byte-identical across builds: every node is an IRI (no blank nodes), Turtle comes
-from rdflib's sorting serializer, JSON-LD is sorted here.
+Outputs are byte-identical across builds: every node is an IRI (no blank nodes) and both
+serialisations go through :mod:`generators.rdfutil` (sorted Turtle and JSON-LD).
 """
 from __future__ import annotations
 
@@ -68,36 +68,17 @@ def new_graph(prefixes: dict[str, str] | None = None):
     return g
 
 
-def turtle(g) -> bytes:
-    data = g.serialize(format="turtle", encoding="utf-8")
-    return data if data.endswith(b"\n") else data + b"\n"
+def turtle(g, prefixes: dict[str, str] | None = None) -> str:
+    from .rdfutil import to_turtle
+
+    return to_turtle(g, {**COMMON_PREFIXES, **(prefixes or {})})
 
 
 def jsonld(g, prefixes: dict[str, str]) -> str:
-    """Compact JSON-LD with a prefix context, ``@graph`` sorted by ``@id`` and every value list
-    sorted, so the text does not depend on hash order."""
-    import json
+    """Flattened JSON-LD, sorted (the shared writer in :mod:`generators.rdfutil`)."""
+    from .rdfutil import to_jsonld
 
-    from .fsutil import dump_json
-
-    ctx = dict(sorted({**COMMON_PREFIXES, **prefixes}.items()))
-    data = json.loads(g.serialize(format="json-ld", context=ctx, auto_compact=False))
-    nodes = data.get("@graph", [])
-    if isinstance(nodes, dict):
-        nodes = [nodes]
-    elif "@graph" not in data:
-        nodes = [{k: v for k, v in data.items() if k != "@context"}] if len(data) > 1 else []
-
-    def norm(v):
-        if isinstance(v, dict):
-            return {k: norm(v[k]) for k in sorted(v)}
-        if isinstance(v, list):
-            items = [norm(x) for x in v]
-            return sorted(items, key=lambda x: json.dumps(x, sort_keys=True, ensure_ascii=False))
-        return v
-
-    nodes = sorted((norm(n) for n in nodes), key=lambda n: str(n.get("@id", "")))
-    return dump_json({"@context": ctx, "@graph": nodes})
+    return to_jsonld(g, {**COMMON_PREFIXES, **prefixes})
 
 
 def _lit(text, lang: str | None = "en"):
@@ -226,12 +207,26 @@ def catalogue_graph(project, cat):
 # ---- crosswalks -------------------------------------------------------------------------------------
 def _prefix_map(project, md, ms) -> dict[str, str]:
     """Namespaces from the project settings (never the file's possibly stale curie_map)."""
-    pm = dict(md.prefix_map)
-    pm.setdefault("HC", project.criteria_base)
-    pm.setdefault("CRMCUR", f"{project.base_iri}curators/")
+    known = dict(md.prefix_map)
+    known.setdefault("HC", project.criteria_base)
+    known.setdefault("CRMCUR", f"{project.base_iri}curators/")
     for k, v in (ms.curie_map or {}).items():
-        pm.setdefault(k, v)  # prefixes only the file knows (e.g. orcid)
-    return pm
+        known.setdefault(k, v)  # prefixes only the file knows (e.g. orcid)
+    used = {"HC", "CRMCUR"}
+    cat = md.catalogues.get(ms.scheme)
+    if cat is not None and cat.prefix:
+        used.add(cat.prefix)
+    meta_values = [v for k, v in (ms.metadata or {}).items() if isinstance(v, str) and k != "curie_map"]
+    for v in meta_values:
+        head = v.strip().split(":", 1)[0]
+        if head in known:
+            used.add(head)
+    for m in ms.mappings:
+        for v in (m.subject_id, m.object_id, *m.author_id.split("|"), *m.reviewer_id.split("|"), *(m.extra or {}).values()):
+            head = str(v).strip().split(":", 1)[0]
+            if head in known:
+                used.add(head)
+    return {k: known[k] for k in sorted(used) if k in known}
 
 
 def crosswalk_msdf(project, md, scheme: str):
@@ -425,20 +420,20 @@ def build(ctx) -> None:
     project, md, v = ctx.project, ctx.mapping_data(), ctx.version
     g = criteria_graph(project, md)
     pm = {"HC": project.criteria_base}
-    ctx.write(f"{v}/criteria.ttl", turtle(g))
+    ctx.write(f"{v}/criteria.ttl", turtle(g, pm))
     ctx.write(f"{v}/criteria.jsonld", jsonld(g, pm))
     for scheme in sorted(md.catalogues):
         cat = md.catalogues[scheme]
         g = catalogue_graph(project, cat)
         pm = {cat.prefix: standard_iri(project, cat)}
-        ctx.write(f"{v}/standards/{scheme}.ttl", turtle(g))
+        ctx.write(f"{v}/standards/{scheme}.ttl", turtle(g, pm))
         ctx.write(f"{v}/standards/{scheme}.jsonld", jsonld(g, pm))
     for scheme in sorted(md.crosswalks):
         ms = md.crosswalks[scheme]
         ctx.write(f"{v}/crosswalks/{scheme}.sssom.tsv", ms.path.read_bytes())
         g, pm = crosswalk_graph(project, md, scheme)
-        ctx.write(f"{v}/crosswalks/{scheme}.ttl", turtle(g))
+        ctx.write(f"{v}/crosswalks/{scheme}.ttl", turtle(g, pm))
         ctx.write(f"{v}/crosswalks/{scheme}.jsonld", jsonld(g, pm))
     for stem, (g, pm) in term_graphs(project, md).items():
-        ctx.write(f"{stem}.ttl", turtle(g))
+        ctx.write(f"{stem}.ttl", turtle(g, pm))
         ctx.write(f"{stem}.jsonld", jsonld(g, pm))
