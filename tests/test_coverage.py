@@ -1,0 +1,186 @@
+"""Coverage: the per-cell classes, shares, CSV/JSON/SVG artifacts, the CLI and --diff."""
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from generators import cli, coverage
+from generators.build import build
+from generators.mappingdata import load_mapping_data
+from generators.project import Project
+
+REPO = Path(__file__).resolve().parent.parent
+DOC_TREE = REPO / "tests" / "fixtures" / "recognition" / "doc"
+SVG = "{http://www.w3.org/2000/svg}"
+
+# worked by hand from tests/fixtures/recognition/doc/mappings/crosswalks/*.sssom.tsv
+EXPECTED = {
+    "alpha": {"ENV-01": "full", "ENV-02": "partial", "ENV-03": "gap", "GOV-01": "gap", "LAB-01": "full", "OHS-01": "related"},
+    "beta": {"ENV-01": "full", "ENV-02": "full", "ENV-03": "full", "GOV-01": "full", "LAB-01": "full", "OHS-01": "full"},
+    "gamma": {"ENV-01": "partial", "ENV-02": "full", "ENV-03": "related", "GOV-01": "gap", "LAB-01": "full", "OHS-01": "partial"},
+}
+
+
+@pytest.fixture(scope="module")
+def doc_project(project):
+    return Project(root=DOC_TREE, base_iri=project.base_iri)
+
+
+@pytest.fixture(scope="module")
+def report(doc_project):
+    return coverage.compute(load_mapping_data(doc_project), doc_project)
+
+
+def test_cells(report):
+    got = {s: {c: v["status"] for c, v in cells.items()} for s, cells in report["cells"].items()}
+    assert got == EXPECTED
+    assert report["cells"]["alpha"]["GOV-01"]["rows"] == ["mappings/crosswalks/alpha.sssom.tsv:18"]  # negated only
+    assert report["cells"]["alpha"]["ENV-03"]["mappings"] == ["sssom:NoTermFound skos:exactMatch HC:ENV-03"]
+
+
+def test_shares(report):
+    s = {x["scheme"]: x["share_counts"] for x in report["schemes"]}
+    assert s["alpha"] == {"fully": 2, "partly": 1, "not_covered": 3, "undecided": 0}
+    assert s["gamma"] == {"fully": 2, "partly": 2, "not_covered": 2, "undecided": 0}
+    assert next(x for x in report["schemes"] if x["scheme"] == "beta")["shares"]["fully"] == 1.0
+
+
+def test_undecided_when_no_row(report, doc_project):
+    md = load_mapping_data(doc_project)
+    md = copy.copy(md)
+    md.crosswalks = {k: v for k, v in md.crosswalks.items() if k != "gamma"}
+    rep = coverage.compute(md, doc_project)
+    gamma = next(x for x in rep["schemes"] if x["scheme"] == "gamma")
+    assert gamma["crosswalk"] is False and gamma["share_counts"]["undecided"] == 6
+
+
+def test_csv(report):
+    rows = list(csv.reader(io.StringIO(coverage.to_csv(report))))
+    assert rows[0] == ["scheme", "version", "fully", "partly", "not_covered", "undecided",
+                       "ENV-01", "ENV-02", "ENV-03", "GOV-01", "LAB-01", "OHS-01"]
+    assert rows[1] == ["alpha", "Alpha Criteria v1 (2024)", "2", "1", "3", "0", "full", "partial", "gap", "gap", "full", "related"]
+
+
+def test_svg_is_wellformed_with_legend(report):
+    root = ET.fromstring(coverage.to_svg(report))
+    rects = root.findall(f"{SVG}rect")
+    assert len(rects) == 1 + 3 * 6 + 5  # background, cells, legend
+    fills = {r.get("fill") for r in rects}
+    assert {colour for colour, _ in coverage.LEGEND.values()} <= fills
+    texts = "".join(root.itertext())
+    for _, label in coverage.LEGEND.values():
+        assert label in texts
+
+
+def test_svg_escapes_untrusted_text(report):
+    bad = copy.deepcopy(report)
+    evil = '<script>alert(1)</script> & "x" \'y\''
+    bad["criteria"][0]["label"] = evil
+    bad["schemes"][0]["title"] = evil
+    bad["cells"]["alpha"]["ENV-01"]["mappings"] = [evil]
+    svg = coverage.to_svg(bad)
+    assert "<script" not in svg
+    root = ET.fromstring(svg)  # still well-formed
+    assert not root.findall(f".//{SVG}script")
+    assert evil in "".join(root.itertext())  # shown as text, not markup
+
+
+def test_build_step_writes_artifacts(doc_project, tmp_path, report):
+    out = build(doc_project, tmp_path / "site", steps=("generators.coverage",), quiet=True)
+    assert json.loads((out / "working/coverage.json").read_text()) == report
+    assert (out / "working/coverage.csv").read_text() == coverage.to_csv(report)
+    assert (out / "working/coverage.svg").read_text() == coverage.to_svg(report)
+
+
+def test_diff(report):
+    new = copy.deepcopy(report)
+    new["cells"]["alpha"]["ENV-02"]["status"] = "full"
+    new["cells"]["gamma"]["LAB-01"]["status"] = "gap"
+    for s in new["schemes"]:
+        if s["scheme"] == "alpha":
+            s["share_counts"] = {"fully": 3, "partly": 0, "not_covered": 3, "undecided": 0}
+    new["schemes"].append({"scheme": "delta", "share_counts": {}})
+    new["cells"]["delta"] = {}
+    d = coverage.diff(report, new)
+    assert d["schemes_added"] == ["delta"]
+    assert [(c["scheme"], c["criterion"], c["old"], c["new"], c["direction"]) for c in d["cells_changed"]] == [
+        ("alpha", "ENV-02", "partial", "full", "up"), ("gamma", "LAB-01", "full", "gap", "down")]
+    text = coverage.diff_text(d)
+    assert "alpha / ENV-02: partial -> full (improved)" in text
+    assert "gamma / LAB-01: full -> gap (worse)" in text
+    assert "alpha: fully 2->3, partly 1->0" in text
+    assert coverage.diff_text(coverage.diff(report, report)) == "coverage unchanged\n"
+
+
+# ---- CLI ------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def doc_checkout(tmp_path_factory, project):
+    root = tmp_path_factory.mktemp("cov-project")
+    shutil.copytree(DOC_TREE / "mappings", root / "mappings")
+    (root / "pyproject.toml").write_text(f'[tool.crm-vocab]\nbase-iri = "{project.base_iri}"\n', encoding="utf-8")
+    return root
+
+
+def run_cli(capsys, *argv):
+    rc = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    return rc, out, err
+
+
+def test_cli_formats(doc_checkout, capsys, report):
+    rc, out, _ = run_cli(capsys, "--project", str(doc_checkout), "coverage")
+    assert rc == 0
+    assert "coverage of 6 harmonised criteria" in out
+    assert [ln.split()[0] for ln in out.splitlines()[2:]] == ["alpha", "beta", "gamma"]
+    assert "2 ( 33%)" in out.splitlines()[2]
+    rc, out, _ = run_cli(capsys, "--project", str(doc_checkout), "coverage", "--format", "json")
+    assert json.loads(out)["cells"]["gamma"]["ENV-03"]["status"] == "related"
+    rc, out, _ = run_cli(capsys, "--project", str(doc_checkout), "coverage", "--format", "csv")
+    assert out.splitlines()[0].startswith("scheme,version,fully")
+
+
+def test_cli_diff(doc_checkout, capsys, tmp_path, report):
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    old.write_text(coverage.to_json(report), encoding="utf-8")
+    changed = copy.deepcopy(report)
+    changed["cells"]["beta"]["OHS-01"]["status"] = "undecided"
+    new.write_text(coverage.to_json(changed), encoding="utf-8")
+    rc, out, _ = run_cli(capsys, "--project", str(doc_checkout), "coverage", "--diff", str(old), str(new))
+    assert rc == 0 and out == "beta / OHS-01: full -> undecided (worse)\n"
+    rc, out, _ = run_cli(capsys, "--project", str(doc_checkout), "coverage", "--diff", str(old), str(new), "--format", "json")
+    assert json.loads(out)["cells_changed"][0]["criterion"] == "OHS-01"
+
+
+@pytest.mark.parametrize("content, expect", [
+    ("{not json", "not JSON"),
+    ('{"schemes": 3}', "not a coverage report"),
+    ("[]", "not a coverage report"),
+    (None, "cannot read the coverage report"),
+])
+def test_cli_diff_errors(doc_checkout, capsys, tmp_path, report, content, expect):
+    good = tmp_path / "good.json"
+    good.write_text(coverage.to_json(report), encoding="utf-8")
+    bad = tmp_path / "bad.json"
+    if content is not None:
+        bad.write_text(content, encoding="utf-8")
+    rc, _, err = run_cli(capsys, "--project", str(doc_checkout), "coverage", "--diff", str(good), str(bad))
+    assert rc == 2 and expect in err
+
+
+def test_real_data_coverage(project):
+    if not project.criteria_file.is_file() or not any(project.crosswalks_dir.glob("*.sssom.tsv")):
+        pytest.skip("the real mapping data (mappings/criteria.yaml, mappings/crosswalks/) is not there yet")
+    md = load_mapping_data(project)
+    rep = coverage.compute(md, project)
+    n = len(md.criteria)
+    for s in rep["schemes"]:
+        assert sum(s["share_counts"].values()) == n
+    ET.fromstring(coverage.to_svg(rep))
