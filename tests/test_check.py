@@ -349,3 +349,26 @@ def test_real_mapping_data_is_clean(project):
         pytest.skip("mappings/crosswalks/ has no crosswalk yet (the mapping data is being written); nothing to check")
     findings, _ = chk.check_paths([str(project.mappings_dir)], project)
     assert findings == [], "\n".join(f.render() for f in findings)
+
+
+def test_ci_and_pre_commit_run_the_check():
+    """The pull-request workflow and the pre-commit hooks call `crm-vocab check` with arguments the CLI accepts."""
+    import shlex
+
+    import yaml
+
+    from generators.cli import build_parser
+
+    wf = yaml.safe_load((REPO / ".github" / "workflows" / "mapping-checks.yml").read_text(encoding="utf-8"))
+    assert "pull_request" in wf[True] if True in wf else "pull_request" in wf["on"]  # YAML 1.1 reads `on` as True
+    runs = [s.get("run", "") for s in wf["jobs"]["check"]["steps"]]
+    assert any("pip install -e ." in r for r in runs)
+    assert "crm-vocab check mappings/ --format text" in runs
+    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    cfg = yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    entries = [shlex.split(h["entry"]) + h.get("args", []) for h in hooks]
+    entries += [shlex.split(h["entry"]) for r in cfg["repos"] for h in r["hooks"]]
+    for argv in entries:
+        assert argv[0].endswith("crm-vocab") and argv[1] == "check"
+        args = build_parser().parse_args(argv[1:])
+        assert args.command == "check" and args.paths == ["mappings/"]
