@@ -180,11 +180,9 @@ def make_handler(root: Path):
                 self.wfile.write(body)
 
         def _error(self, status: int, message: str, head: bool, headers: dict | None = None):
+            # (the site's 404.html links its assets by the base IRI's absolute path, which only
+            # resolves where the site is deployed, so the preview answers in plain text)
             body = message.encode("utf-8") + b"\n"
-            if status == 404 and (root / "404.html").is_file():
-                body = (root / "404.html").read_bytes()
-                self._send(404, body, TYPES[".html"], headers, head)
-                return
             self._send(status, body, "text/plain; charset=utf-8", headers, head)
 
         def _file(self, path: Path, head: bool, headers: dict | None = None):

@@ -1,0 +1,174 @@
+"""The built site: internal links resolve, downloads list true SHA-256, untrusted text is escaped,
+server rules are present, and two builds are byte-identical."""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import html
+import os
+import re
+import struct
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from conftest import HOSTILE_MARK, _build
+
+
+class Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.refs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for k, v in attrs:
+            if k in ("href", "src") and v is not None:
+                self.refs.append(v)
+
+
+def internal_targets(page: Path, root: Path, base_path: str = "/"):
+    """Internal references of ``page``; absolute paths (404.html uses them) are read relative to
+    the base IRI's path, where the site is deployed."""
+    p = Links()
+    p.feed(page.read_text(encoding="utf-8"))
+    for ref in p.refs:
+        parts = urlsplit(ref)
+        if parts.scheme or parts.netloc or ref.startswith(("#", "mailto:", "data:", "javascript:")) or not parts.path:
+            continue
+        path = unquote(parts.path)
+        if path.startswith("/"):
+            assert path.startswith(base_path), (page, ref)
+            target = (root / path[len(base_path):]).resolve()
+        else:
+            target = (page.parent / path).resolve()
+        if parts.path.endswith("/"):
+            target = target / "index.html"
+        yield ref, target
+
+
+def test_every_internal_link_resolves(built_site, project):
+    root = built_site.resolve()
+    base_path = urlsplit(project.base_iri).path
+    pages = sorted(root.rglob("*.html"))
+    assert len(pages) > 10
+    broken = []
+    for page in pages:
+        for ref, target in internal_targets(page, root, base_path):
+            if not (target.is_file() and (target == root or root in target.parents)):
+                broken.append((page.relative_to(root).as_posix(), ref))
+    assert not broken, f"{len(broken)} broken links, e.g. {broken[:10]}"
+
+
+def test_every_term_file_has_a_page(built_site):
+    versions = {p.parent.name for p in built_site.glob("*/context.jsonld")}
+    missing = [p.relative_to(built_site).as_posix() for p in built_site.rglob("*.jsonld")
+               if p.relative_to(built_site).parts[0] not in versions and not p.with_suffix(".html").is_file()]
+    assert not missing, missing[:10]
+
+
+def test_downloads_sha256_match(built_site):
+    page = (built_site / "downloads.html").read_text(encoding="utf-8")
+    rows = re.findall(r'<tr><td><a href="([^"]+)">[^<]*</a></td><td><span data-bytes="(\d+)">[^<]*</span></td>'
+                      r'<td><code class="crm-sha256">([0-9a-f]{64})</code></td></tr>', page)
+    assert rows, "no artifact rows on the downloads page"
+    listed = set()
+    for href, size, sha in rows:
+        f = built_site / unquote(html.unescape(href))
+        assert f.is_file(), href
+        data = f.read_bytes()
+        assert hashlib.sha256(data).hexdigest() == sha, href
+        assert len(data) == int(size), href
+        listed.add(f.relative_to(built_site).as_posix())
+    # every artifact of the working version and its zip are listed
+    for f in (built_site / "working").rglob("*"):
+        if f.is_file():
+            assert f.relative_to(built_site).as_posix() in listed
+    assert "working.zip" in listed
+
+
+def test_zip_bundle_is_deterministic(built_site):
+    import zipfile
+
+    with zipfile.ZipFile(built_site / "working.zip") as zf:
+        names = zf.namelist()
+        assert names == sorted(names)
+        assert all(i.date_time == (1980, 1, 1, 0, 0, 0) for i in zf.infolist())
+        files = sorted(p.relative_to(built_site).as_posix() for p in (built_site / "working").rglob("*") if p.is_file())
+        assert names == files
+        for n in names[:20]:
+            assert zf.read(n) == (built_site / n).read_bytes()
+
+
+def test_untrusted_text_is_escaped(built_site, site_project):
+    raw_hits, escaped_hits = [], []
+    for page in built_site.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        if f"<script>{HOSTILE_MARK}" in text or f'onerror="{HOSTILE_MARK}' in text:
+            raw_hits.append(page.name)
+        if f"&lt;script&gt;{HOSTILE_MARK}" in text:
+            escaped_hits.append(page.relative_to(built_site).as_posix())
+    assert not raw_hits, raw_hits
+    crit = site_project["hostile_object"].split(":", 1)[1]
+    assert f"criteria/{crit}.html" in escaped_hits
+
+
+def test_titles_carry_no_markup(built_site):
+    for page in built_site.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        for t in re.findall(r"<title>(.*?)</title>", text, flags=re.S):
+            assert "<" not in t and ">" not in t, (page, t)
+
+
+def test_nav_is_short(built_site):
+    """Element pages are not in the navigation: a class page is small and the nav has few entries."""
+    home = (built_site / "index.html").read_text(encoding="utf-8")
+    assert home.count('class="md-nav__link') < 40
+    assert (built_site / "search" / "search_index.json").is_file()
+
+
+def test_server_rules(built_site):
+    ht = (built_site / ".htaccess").read_text(encoding="utf-8")
+    for needle in ("AddType application/ld+json .jsonld", "text/turtle", "Vary Accept", "rel=\\\"alternate\\\"",
+                   "RewriteRule", "text/html"):
+        assert needle in ht, needle
+    ng = (built_site / "nginx.conf").read_text(encoding="utf-8")
+    for needle in ("application/ld+json", "text/turtle", "Vary Accept", "$crm_conneg_ext"):
+        assert needle in ng, needle
+
+
+def test_coverage_and_changelog_pages(built_site):
+    cov = (built_site / "coverage.html").read_text(encoding="utf-8")
+    if (built_site / "working" / "coverage.svg").is_file():
+        assert 'src="working/coverage.svg"' in cov
+    assert (built_site / "changelog" / "index.html").is_file()
+    assert (built_site / "changelog" / "working.html").is_file()
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_two_builds_are_byte_identical(built_site, site_project, tmp_path):
+    again = _build(site_project["root"], tmp_path / "again")
+    a, b = _tree(built_site), _tree(again)
+    assert sorted(a) == sorted(b)
+    differ = [k for k in a if a[k] != b[k]]
+    assert not differ, differ[:10]
+    # the sitemap's gzip header carries a fixed mtime (SOURCE_DATE_EPOCH), not the build time
+    gz = a["sitemap.xml.gz"]
+    mtime = struct.unpack("<I", gz[4:8])[0]
+    assert gzip.decompress(gz) == a["sitemap.xml"]
+    assert mtime == int(os.environ.get("SOURCE_DATE_EPOCH") or mtime)
+
+
+def test_site_size_report(built_site, capsys):
+    """Not an assertion on size or time: prints them for bench notes."""
+    from conftest import built_site_seconds
+
+    total = sum(p.stat().st_size for p in built_site.rglob("*") if p.is_file())
+    html_pages = sum(1 for _ in built_site.rglob("*.html"))
+    with capsys.disabled():
+        print(f"\n[site] {html_pages} html pages, {total / 1e6:.1f} MB, "
+              f"build {built_site_seconds[0] if built_site_seconds else float('nan'):.1f} s")
