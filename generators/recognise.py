@@ -223,6 +223,16 @@ class RecognitionIndex:
                 self._parent[v] = (u, exact.edges[u, v]["row"])
                 self._depth[v] = self._depth[u] + 1
 
+        # one broad/narrow hop out of each exact class, by target class: broad (meets) preferred
+        # over narrow (partly); the first row in (member, file) order wins, so answers are stable
+        self._hops: dict[str, dict[str, Row]] = {}
+        for node in sorted(self.out_edges):
+            hops = self._hops.setdefault(self.comp(node), {})
+            for row in self.out_edges[node]:
+                t = self.comp(row.object)
+                if t not in hops or (hops[t].kind == "narrow" and row.kind == "broad"):
+                    hops[t] = row
+
         # credential resolution helpers
         self.by_owner_iri: dict[str, list[Req]] = {}
         self._by_name: dict[tuple[str, str], list[Req]] = {}
@@ -299,15 +309,13 @@ class RecognitionIndex:
             if root in seen:
                 continue
             seen.add(root)
-            for x in self.members(a):
-                for row in self.out_edges.get(x, ()):
-                    c = self.comp(row.object)
-                    ev = Evidence(MET if row.kind == "broad" else PARTLY, a, row, x, row.object)
-                    if ev.level == MET:
-                        if c not in status or status[c].level < MET:
-                            status[c] = ev
-                    else:
-                        partial.append((c, ev))
+            for c, row in self._hops.get(root, {}).items():
+                ev = Evidence(MET if row.kind == "broad" else PARTLY, a, row, row.subject, row.object)
+                if ev.level == MET:
+                    if c not in status or status[c].level < MET:
+                        status[c] = ev
+                else:
+                    partial.append((c, ev))
         for c, ev in partial:
             if c not in status:
                 status[c] = ev
