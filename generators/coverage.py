@@ -166,7 +166,7 @@ def to_svg(report: dict) -> str:
     cell, gap = 16, 2
     left = 12 + 8 * max([len(s["scheme"]) for s in schemes] + [6])
     top = 12 + int(7 * max([len(c["id"]) for c in crit] + [6]))
-    width = left + len(crit) * (cell + gap) + 40
+    width = left + len(crit) * (cell + gap) + 64
     grid_h = len(schemes) * (cell + gap)
     legend_y = top + grid_h + 24
     height = legend_y + len(LEGEND) * 20 + 12

@@ -770,7 +770,19 @@ def result_json(result: Result, reading: CredentialReading | None = None) -> dic
     return out
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _safe(text: str) -> str:
+    """Mapping and credential text is untrusted: no terminal control sequences in the output."""
+    return _CONTROL.sub("\ufffd", str(text)).replace("\n", " ")
+
+
 def render_text(result: Result, reading: CredentialReading | None = None) -> str:
+    return "\n".join(_safe(ln) for ln in _render_lines(result, reading)) + "\n"
+
+
+def _render_lines(result: Result, reading: CredentialReading | None = None) -> list[str]:
     t = result.target
     lines = [f"recognise: {result.source or ', '.join(result.held)} -> {t.scheme} ({t.version or t.title})"]
     if reading is not None:
@@ -806,4 +818,4 @@ def render_text(result: Result, reading: CredentialReading | None = None) -> str
         if v.status in (STATUS_NOT_MET, STATUS_NA):
             for row in (v.path if v.status == STATUS_NOT_MET else v.notes):
                 lines.append(f"    - {row.statement()}  [{row.where}]" + (f"  {row.comment}" if row.comment else ""))
-    return "\n".join(lines) + "\n"
+    return lines

@@ -369,3 +369,13 @@ def test_pilot_coppermark_to_tsm(real_index, coppermark):
     _pin(v["tailings"], STATUS_NA, [], reason_has=("never recognise",), notes=[f"{TSM}:40", f"{TSM}:41"])
     _pin(v["biodiversity.1"], STATUS_NA, [], notes=[f"{TSM}:18", f"{TSM}:19"])
     assert res.counts()[STATUS_MET] == 0 and res.counts()[STATUS_PARTLY] == 0
+
+
+def test_text_output_has_no_control_characters():
+    idx = _mini([Row("A:x", "skos:exactMatch", "HC:1", comment="[V] ok\x1b[31m red \x07bell\nnext", where="x.tsv:1", scheme="a"),
+                 Row("B:y", "skos:exactMatch", "HC:1", where="x.tsv:2", scheme="b")])
+    from generators.recognise import render_text
+
+    text = render_text(idx.recognise(["A:x"], "b"))
+    assert "\x1b" not in text and "\x07" not in text
+    assert "[V] ok\ufffd[31m red \ufffdbell next" in text
