@@ -54,6 +54,13 @@ def _a(from_page: str, to_path: str, text: str) -> str:
     return f'<a href="{_href(from_page, to_path)}">{esc(str(text))}</a>'
 
 
+def _formats(from_page: str, x: str) -> str:
+    """Links to the RDF representations of the IRI ``x`` (an output path without extension)."""
+    return " &middot; ".join(
+        f'<a rel="alternate" type="{t}" href="{_href(from_page, f"{x}.{e}")}">{label}</a>'
+        for e, t, label in (("jsonld", "application/ld+json", "JSON-LD"), ("ttl", "text/turtle", "Turtle")))
+
+
 def _ext_link(url, text=None) -> str:
     """An external link only for http(s) URLs; anything else is shown as text."""
     url = str(url or "")
@@ -63,13 +70,9 @@ def _ext_link(url, text=None) -> str:
     return label
 
 
-def _page(title: str, body: str, *, alternate: str | None = None) -> str:
+def _page(title: str, body: str, *, alternate: str | None = None) -> str:  # noqa: ARG001
     """A markdown file whose body is one raw HTML block (no blank lines inside)."""
     meta = [f"title: {json.dumps(_title(title))}"]
-    if alternate:
-        from urllib.parse import quote
-
-        meta.append(f"crm_alternate: {json.dumps(quote(alternate, safe='._-~'))}")
     body = "\n".join(line for line in body.splitlines() if line.strip())
     return "---\n" + "\n".join(meta) + "\n---\n\n" + f'<div class="crm-page">\n{body}\n</div>\n'
 
@@ -454,7 +457,7 @@ def class_page(ctx, model: ModelInfo, name: str, info: dict) -> str:
         _dl([("IRI", f"<code>{esc(iri)}</code>"),
              ("class_uri", f"<code>{esc(info['uri'])}</code>" if info["uri"] != iri else ""),
              ("Abstract", "yes" if c.abstract else ""),
-             ("Formats", _a(page, f"{name}.jsonld", "JSON-LD") + " &middot; " + _a(page, f"{name}.ttl", "Turtle"))]),
+             ("Formats", _formats(page, name))]),
         '<h2 id="diagram">Diagram</h2>', diagram,
         '<h2 id="properties">Properties</h2>', _table(["property", "range", "cardinality", "definition"], rows),
         '<h2 id="alignment">UNTP and schema.org alignment</h2>', _mappings_html(model, page, info["mappings"]),
@@ -479,7 +482,7 @@ def slot_page(ctx, model: ModelInfo, name: str, info: dict) -> str:
              ("Range", _term_link(model, page, rng)),
              ("Required", "yes" if s.required else "no"),
              ("Multivalued", "yes" if s.multivalued else "no"),
-             ("Formats", _a(page, f"{name}.jsonld", "JSON-LD") + " &middot; " + _a(page, f"{name}.ttl", "Turtle"))]),
+             ("Formats", _formats(page, name))]),
         '<h2 id="used-by">Used by</h2>',
         _table(["class"], [[_term_link(model, page, cn)] for cn in info["domain_of"]]),
         '<h2 id="alignment">UNTP and schema.org alignment</h2>', _mappings_html(model, page, info["mappings"]),
@@ -500,7 +503,7 @@ def enum_page(ctx, model: ModelInfo, name: str, info: dict) -> str:
         f'<h1 id="{esc(name)}">{esc(name)} <small class="crm-kind">enumeration</small></h1>',
         f'<p class="crm-def">{esc(str(e.description or "No definition yet."))}</p>',
         _dl([("IRI", f"<code>{esc(ctx.project.term_iri(name))}</code>"),
-             ("Formats", _a(page, f"{name}.jsonld", "JSON-LD") + " &middot; " + _a(page, f"{name}.ttl", "Turtle"))]),
+             ("Formats", _formats(page, name))]),
         '<h2 id="values">Permissible values</h2>', _table(["value", "definition", "meaning"], rows),
         '<h2 id="used-by">Used by</h2>',
         _table(["class", "property"], [[_term_link(model, page, c), _term_link(model, page, s)] for c, s in info["used_by"]]),
@@ -520,7 +523,7 @@ def value_page(ctx, model: ModelInfo, name: str, info: dict) -> str:
              ("Enumeration", _term_link(model, page, info["enum"])),
              ("Meaning", _ext_link(info["meaning"]) if info["meaning"] else ""),
              ("JSON value", f'<code>{esc(json.dumps(info["name"], ensure_ascii=False))}</code>'),
-             ("Formats", _a(page, f"{name}.jsonld", "JSON-LD") + " &middot; " + _a(page, f"{name}.ttl", "Turtle"))]),
+             ("Formats", _formats(page, name))]),
         '<h2 id="alignment">Alignment</h2>', _mappings_html(model, page, info["mappings"]),
     ]
     return _page(f"{info['enum']} {info['name']}", "\n".join(body), alternate=base)
@@ -549,7 +552,7 @@ def generic_page(ctx, name: str) -> str:
         f'<p class="crm-def">{esc(comment or label or "See the RDF descriptions below.")}</p>',
         _dl([("IRI", f"<code>{esc(iri)}</code>"), ("Label", esc(label)),
              ("Types", ", ".join(f"<code>{esc(t)}</code>" for t in types)),
-             ("Formats", _a(page, f"{name}.jsonld", "JSON-LD") + " &middot; " + _a(page, f"{name}.ttl", "Turtle"))]),
+             ("Formats", _formats(page, name))]),
     ]
     return _page(posixpath.basename(name), "\n".join(body), alternate=posixpath.basename(name))
 
@@ -628,8 +631,7 @@ def criteria_pages(ctx, sw: SiteWriter, mp: dict) -> None:
                  ("Conformity topic", f"<code>{esc(str(c.get('conformity_topic', '')))}</code>"),
                  ("Verification", esc(str(c.get("verification", "")))),
                  ("Sources", srcs),
-                 ("Formats", _a(page, f"criteria/{cid}.jsonld", "JSON-LD") + " &middot; "
-                  + _a(page, f"criteria/{cid}.ttl", "Turtle"))]),
+                 ("Formats", _formats(page, f"criteria/{cid}"))]),
             '<h2 id="requirements">Requirements mapped to this criterion</h2>',
             _table(["scheme", "requirement", "title", "predicate", "confidence", "comment"], rows),
         ]
@@ -685,7 +687,7 @@ def standards_pages(ctx, sw: SiteWriter, mp: dict) -> None:
                      ("Owner's IRI", _ext_link(req.get("owner_iri")) if req.get("owner_iri") else ""),
                      ("Verification", esc(str(req.get("verification", "")))),
                      ("Note", esc(str(req.get("note", "")))),
-                     ("Formats", _a(page, f"{path}.jsonld", "JSON-LD") + " &middot; " + _a(page, f"{path}.ttl", "Turtle"))]),
+                     ("Formats", _formats(page, path))]),
                 '<h2 id="mappings">Mapped to harmonised criteria</h2>',
                 _table(["predicate", "criterion", "label", "confidence", "comment"], maps),
             ]
