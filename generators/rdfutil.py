@@ -12,16 +12,39 @@ from typing import Iterable, Mapping
 
 
 def canonical(graph):
+    """The graph with blank nodes relabelled canonically (RDFC-1.0), or itself if it has none.
+
+    pyoxigraph's RDFC-1.0 implementation is used (rdflib's ``to_canonical_graph`` took ~6 s on
+    the 1,700-triple SHACL graph); the result is read back into rdflib for serialisation.
+    """
     from rdflib import BNode, Graph
-    from rdflib.compare import to_canonical_graph
 
     if not any(isinstance(t, BNode) for triple in graph for t in triple):
         return graph
+    import pyoxigraph
+
+    nt = graph.serialize(format="nt", encoding="utf-8")
+    ds = pyoxigraph.Dataset(pyoxigraph.parse(nt, format=pyoxigraph.RdfFormat.N_TRIPLES))
+    ds.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
+    from rdflib import Literal, URIRef
+
+    def term(t):
+        # rebuilt by hand: rdflib's parsers would relabel the canonical blank nodes
+        if isinstance(t, pyoxigraph.BlankNode):
+            return BNode(t.value)
+        if isinstance(t, pyoxigraph.NamedNode):
+            return URIRef(t.value)
+        if t.language:
+            return Literal(t.value, lang=t.language)
+        if t.datatype.value == "http://www.w3.org/2001/XMLSchema#string":
+            return Literal(t.value)  # RDF 1.1: a plain literal is an xsd:string
+        return Literal(t.value, datatype=URIRef(t.datatype.value), normalize=False)
+
     out = Graph()
     for prefix, ns in graph.namespaces():
         out.bind(prefix, ns, override=True, replace=True)
-    for t in to_canonical_graph(graph):
-        out.add(t)
+    for q in ds:
+        out.add((term(q.subject), term(q.predicate), term(q.object)))
     return out
 
 
