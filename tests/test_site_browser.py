@@ -110,11 +110,22 @@ def test_search_finds_a_criterion(driver, site_url, site_project):
 
     crit = site_project["hostile_object"].split(":", 1)[1]
     open_page(driver, site_url, "search-before")
+    from selenium.common.exceptions import ElementNotInteractableException
+    from selenium.webdriver.support import expected_conditions as EC
+
     driver.execute_script("document.getElementById('__search').checked = true")  # open the search dialog
-    box = driver.find_element(By.CSS_SELECTOR, "input.md-search__input")
-    WebDriverWait(driver, 10).until(lambda d: box.is_displayed())
-    box.click()
-    box.send_keys(crit)
+    box = WebDriverWait(driver, 20).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "input.md-search__input")))
+
+    def typed(d):
+        # the dialog animates open: until the transition ends the input may refuse keys
+        try:
+            box.click()
+            box.send_keys(crit)
+            return True
+        except ElementNotInteractableException:
+            return False
+
+    WebDriverWait(driver, 20, poll_frequency=0.25).until(typed)
     WebDriverWait(driver, 30).until(
         lambda d: d.find_elements(By.CSS_SELECTOR, ".md-search-result__item"))
     driver.save_screenshot(str(ARTIFACTS / "search.png"))
