@@ -1,0 +1,1 @@
+"""Benchmarks for the toolkit (issue 5). Run with ``python -m bench``; see bench/README.md."""
