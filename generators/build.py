@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib
+import json
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -54,14 +57,110 @@ class BuildContext:
             print(msg, file=sys.stderr)
 
 
+# ----------------------------------------------------------------------------------------------
+# no-op rebuilds: a content hash of every input, stored in the output folder
+# ----------------------------------------------------------------------------------------------
+STAMP = ".buildinfo"   # like Sphinx's: inputs hash + a manifest digest of the output tree
+TOOLKIT = Path(__file__).resolve().parent.parent
+# installed tools whose version can change output bytes
+TOOL_PACKAGES = ("linkml", "linkml-runtime", "rdflib", "pyoxigraph", "sssom", "curies", "mkdocs",
+                 "mkdocs-material", "markdown", "jinja2", "pymdown-extensions", "pyyaml", "networkx",
+                 "untp-crm-vocab")
+
+
+def _hash_tree(h, root: Path, label: str) -> None:
+    """Feed every file under ``root`` (relative path, size and bytes; sorted) into ``h``."""
+    if root.is_file():
+        h.update(f"F {label} {root.stat().st_size}\n".encode())
+        h.update(root.read_bytes())
+        return
+    if not root.is_dir():
+        h.update(f"- {label}\n".encode())
+        return
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in ("__pycache__", ".git"))
+        rel = Path(dirpath).relative_to(root).as_posix()
+        for fn in sorted(filenames):
+            if fn.endswith((".pyc", ".pyo")):
+                continue
+            p = Path(dirpath, fn)
+            data = p.read_bytes()
+            h.update(f"F {label}/{rel}/{fn} {len(data)}\n".encode())
+            h.update(data)
+
+
+def inputs_hash(project: Project, steps=STEPS) -> str:
+    """SHA-256 over everything the build reads: the project settings (pyproject.toml), model/,
+    mappings/, site/, mkdocs.yml, the generators package source (and the toolkit's
+    mkdocs.yml / site overrides that a project copy without its own falls back to), the versions
+    of the tools that write bytes, SOURCE_DATE_EPOCH (or the commit time it defaults to) and
+    the steps. Absolute paths are not part of it, so two copies of a project hash alike."""
+    from importlib import metadata
+
+    h = hashlib.sha256()
+    h.update(f"crm-vocab build inputs v1\nbase={project.base_iri}\nversion={project.working_version}\n"
+             f"steps={','.join(steps)}\npython={sys.version_info[:3]}\n".encode())
+    for name in TOOL_PACKAGES:
+        try:
+            h.update(f"{name}={metadata.version(name)}\n".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{name}=-\n".encode())
+    root = project.root
+    for label, path in (("pyproject", root / "pyproject.toml"), ("mkdocs", root / "mkdocs.yml"),
+                        ("model", project.model_dir), ("mappings", project.mappings_dir),
+                        ("site", project.site_src_dir),
+                        ("generators", TOOLKIT / "generators"),
+                        ("toolkit-mkdocs", TOOLKIT / "mkdocs.yml"),
+                        ("toolkit-overrides", TOOLKIT / "site" / "overrides")):
+        _hash_tree(h, path, label)
+    if "generators.site" in steps:
+        from .site import _source_date_epoch
+
+        h.update(f"epoch={_source_date_epoch(project)}\n".encode())
+    return h.hexdigest()
+
+
+def tree_digest(out: Path) -> str:
+    """Digest of the output tree's file names and sizes (not contents: cheap), minus the stamp."""
+    h = hashlib.sha256()
+    for dirpath, dirnames, filenames in os.walk(out):
+        dirnames.sort()
+        rel = Path(dirpath).relative_to(out).as_posix()
+        for fn in sorted(filenames):
+            if rel == "." and fn == STAMP:
+                continue
+            h.update(f"{rel}/{fn} {os.stat(os.path.join(dirpath, fn)).st_size}\n".encode())
+    return h.hexdigest()
+
+
+def up_to_date(out: Path, digest: str) -> bool:
+    """True when ``out`` was built from inputs hashing to ``digest`` and still holds that tree."""
+    try:
+        stamp = json.loads((out / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (isinstance(stamp, dict) and stamp.get("inputs") == digest
+            and stamp.get("tree") == tree_digest(out))
+
+
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="DIR", help="output folder (default: build/site/)")
+    p.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
     p.add_argument("--only", action="append", metavar="STEP", help=argparse.SUPPRESS)
     p.add_argument("-q", "--quiet", action="store_true", help="print only the final line")
 
 
-def build(project: Project, out: Path | None = None, *, steps=STEPS, quiet: bool = False) -> Path:
+def build(project: Project, out: Path | None = None, *, steps=STEPS, quiet: bool = False,
+          force: bool = False) -> Path:
+    """Build into ``out``; skipped (returns ``out`` untouched) when the stamp in ``out`` says it
+    was built from the same inputs and the tree is still the one that build wrote, unless
+    ``force``. ``build.last_skipped`` tells which happened."""
     out = Path(out) if out else project.default_out
+    digest = inputs_hash(project, steps)
+    if not force and up_to_date(out, digest):
+        build.last_skipped = True
+        return out
+    build.last_skipped = False
     with staged_directory(out) as stage:
         ctx = BuildContext(project=project, out=stage, version=project.working_version, quiet=quiet)
         for name in steps:
@@ -75,14 +174,23 @@ def build(project: Project, out: Path | None = None, *, steps=STEPS, quiet: bool
             t0 = time.perf_counter()
             mod.build(ctx)
             ctx.log(f"  {name.rsplit('.', 1)[-1]:<16} {time.perf_counter() - t0:6.2f} s")
+        (stage / STAMP).write_text(json.dumps({"inputs": digest, "tree": tree_digest(stage)}, indent=1) + "\n",
+                                   encoding="utf-8")
     return out
+
+
+build.last_skipped = False
 
 
 def run(args, project: Project) -> int:
     steps = STEPS
     if args.only:
         steps = tuple(s for s in STEPS if s.rsplit(".", 1)[-1] in args.only)
-    out = build(project, Path(args.out) if args.out else None, steps=steps, quiet=args.quiet)
+    out = build(project, Path(args.out) if args.out else None, steps=steps, quiet=args.quiet,
+                force=getattr(args, "force", False))
     index = out / "index.html"
+    if build.last_skipped:
+        print(f"{out} is up to date (nothing changed; --force rebuilds)")
+        return 0
     print(f"built {out}" + (f"; open {index} or run: crm-vocab serve" if index.exists() else ""))
     return 0
