@@ -14,7 +14,6 @@ mappings tree).
 from __future__ import annotations
 
 import argparse
-import fnmatch
 import os
 import re
 import sys
@@ -24,9 +23,9 @@ from pathlib import Path
 
 from .errors import UsageError
 from .mappingdata import (
-    BROAD, COLUMNS, CRITERIA_PREFIX, CURIE_RE, ERROR, EXACT, NARROW, NO_TERM_FOUND, RELATED, REPORT,
+    BROAD, COLUMNS, CRITERIA_PREFIX, ERROR, EXACT, NARROW, NO_TERM_FOUND, RELATED, REPORT,
     SSSOM_MAPPING_SLOTS, STYLE, Finding, Mapping, RawCrosswalk, Tree, TreeRead, _s, expected_curie_map,
-    quote_tsv_cell, read_text, read_tree, split_tsv_line,
+    quote_tsv_cell, read_tree,
 )
 
 #: every rule id, with the short description `--list-rules` prints (and the docs use)
@@ -255,7 +254,6 @@ def cross_row_findings(tr: TreeRead) -> list[Finding]:
         neg = {m.predicate_id: m for m in ms if m.negated}
         for p in sorted(set(pos) & set(neg)):
             later = max(pos[p], neg[p], key=lambda m: m.line)
-            other = neg[p] if later is pos[p] else pos[p]
             at(later, "negation-conflict", f"{s} {p} {o} is asserted and negated (Not) on lines {min(pos[p].line, neg[p].line)} and {later.line}",
                "keep the reviewed decision: delete the asserted or the negated row")
             conflicted.add((s, o))

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from html import escape
 from pathlib import Path
 
@@ -213,15 +212,10 @@ def to_svg(report: dict) -> str:
 
 # ---- diff -----------------------------------------------------------------------------------------
 def load_report(path: str) -> dict:
+    from .fsutil import read_json
+
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read the coverage report: {exc}", where=str(p), hint="pass coverage.json files from two builds")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"not JSON: {exc.msg}", where=f"{p}:{exc.lineno}:{exc.colno}", hint="pass coverage.json files from two builds")
+    data = read_json(p, what="coverage report", hint="pass coverage.json files from two builds")
     if not isinstance(data, dict) or not isinstance(data.get("cells"), dict) or not isinstance(data.get("schemes"), list):
         raise UsageError(
             "not a coverage report (no `schemes` list and `cells` object)",

@@ -61,3 +61,21 @@ def staged_directory(target: Path) -> Iterator[Path]:
             os.replace(old, target)
         raise
     shutil.rmtree(old, ignore_errors=True)
+
+
+def read_json(path, *, what: str, hint: str):
+    """Parse a JSON file, turning every failure into a UsageError that names the file (and the
+    line and column for syntax errors) and says what to pass instead."""
+    from .errors import UsageError
+
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read the {what}: {getattr(exc, 'strerror', None) or exc}", where=str(p), hint=hint) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"the {what} is not JSON: {exc.msg}", where=f"{p}:{exc.lineno}:{exc.colno}", hint=hint) from None
+    except RecursionError:
+        raise UsageError(f"the {what} is nested too deeply to read", where=str(p), hint=hint) from None

@@ -281,7 +281,6 @@ def postprocess_json_schema(raw: dict, model: Model, credential_type: str, versi
             return
         # like UNTP's schemas: the class and each of its ancestors (VerifiableCredential for credentials)
         must = [cls] + list(view.class_ancestors(cls, reflexive=False))
-        names = must
         props["type"] = {
             "type": "array",
             "items": {"type": "string"},

@@ -576,17 +576,10 @@ class CredentialReading:
 
 def load_credential(path: str | Path) -> tuple[dict, str]:
     """The credential subject (a ConformityAttestation) and its JSON path prefix."""
+    from .fsutil import read_json
+
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read the credential: {exc}", where=str(p), hint="pass a readable UTF-8 JSON file")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UsageError(
-            f"not JSON: {exc.msg}", where=f"{p}:{exc.lineno}:{exc.colno}", hint="pass a UNTP ConformityAttestation (JSON or a VC wrapping one)"
-        )
+    data = read_json(p, what="credential", hint="pass a UNTP ConformityAttestation (JSON, or a VC wrapping one)")
     return credential_subject(data, str(p))
 
 

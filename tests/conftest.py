@@ -17,6 +17,14 @@ def project():
     return load_project(REPO)
 
 
+@pytest.fixture(scope="module")
+def doc_project(project):
+    """The small three-standard mapping tree of the worked example in site/docs/recognition.md."""
+    from generators.project import Project
+
+    return Project(root=REPO / "tests" / "fixtures" / "recognition" / "doc", base_iri=project.base_iri)
+
+
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     """``../shared`` beside the repository root (research notes, external samples); tests that

@@ -13,7 +13,7 @@ import pytest
 from generators import check as chk
 from generators.cli import main as cli_main
 from generators.errors import BuildError
-from generators.mappingdata import COLUMNS, REPORT, Tree, load_mapping_data, read_tree, split_tsv_line
+from generators.mappingdata import COLUMNS, Tree, load_mapping_data, read_tree, split_tsv_line
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "mappings"
 REPO = Path(__file__).resolve().parent.parent

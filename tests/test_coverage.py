@@ -14,7 +14,6 @@ import pytest
 from generators import cli, coverage
 from generators.build import build
 from generators.mappingdata import load_mapping_data
-from generators.project import Project
 
 REPO = Path(__file__).resolve().parent.parent
 DOC_TREE = REPO / "tests" / "fixtures" / "recognition" / "doc"
@@ -27,10 +26,6 @@ EXPECTED = {
     "gamma": {"ENV-01": "partial", "ENV-02": "full", "ENV-03": "related", "GOV-01": "gap", "LAB-01": "full", "OHS-01": "partial"},
 }
 
-
-@pytest.fixture(scope="module")
-def doc_project(project):
-    return Project(root=DOC_TREE, base_iri=project.base_iri)
 
 
 @pytest.fixture(scope="module")

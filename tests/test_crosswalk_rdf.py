@@ -12,7 +12,6 @@ import pytest
 
 from generators.build import build
 from generators.mappingdata import load_mapping_data
-from generators.project import Project
 
 REPO = Path(__file__).resolve().parent.parent
 DOC_TREE = REPO / "tests" / "fixtures" / "recognition" / "doc"
@@ -22,10 +21,6 @@ SSSOM = "https://w3id.org/sssom/"
 OWL = "http://www.w3.org/2002/07/owl#"
 UNTP = "https://test.uncefact.org/vocabulary/untp/core/working/"
 
-
-@pytest.fixture(scope="module")
-def doc_project(project):
-    return Project(root=DOC_TREE, base_iri=project.base_iri)
 
 
 @pytest.fixture(scope="module")

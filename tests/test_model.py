@@ -15,7 +15,7 @@ from generators.build import build
 from generators.contexts import VC_V2_URL, ContextRegistry
 from generators.errors import BuildError
 from generators.project import load_project
-from generators.validate import SENTINEL_VOCAB, VC_VOCAB, Validator, read_documents
+from generators.validate import SENTINEL_VOCAB, VC_VOCAB, Validator
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "model" / "samples"

@@ -11,7 +11,6 @@ import pytest
 
 from generators import cli
 from generators.mappingdata import load_mapping_data
-from generators.project import Project
 from generators.recognise import (
     STATUS_MET,
     STATUS_NA,
@@ -33,10 +32,6 @@ ALPHA = "mappings/crosswalks/alpha.sssom.tsv"
 BETA = "mappings/crosswalks/beta.sssom.tsv"
 GAMMA = "mappings/crosswalks/gamma.sssom.tsv"
 
-
-@pytest.fixture(scope="module")
-def doc_project(project):
-    return Project(root=DOC_TREE, base_iri=project.base_iri)
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +174,7 @@ def test_unknown_scheme_lists_known_ones(index):
 # ---- the worked example in the documentation -----------------------------------------------------------
 def _doc_tables(text: str):
     """{section heading: [row cells]} for every markdown table in the page."""
-    tables, heading, rows = {}, None, []
+    tables, heading = {}, None
     for line in text.splitlines():
         if line.startswith("#"):
             heading = line.lstrip("#").strip()
