@@ -343,8 +343,12 @@ class Validator:
 
         try:
             expanded, ids = self.expand(doc, contexts, doc_key)
-        except JsonLdError as exc:
-            report.findings.append(Finding("json-ld", "$", f"JSON-LD processing failed: {_jsonld_reason(exc)}",
+        except (JsonLdError, ValueError, TypeError, KeyError, RecursionError) as exc:
+            # pyld raises plain ValueError/TypeError for some malformed input (e.g. an invalid relative IRI)
+            reason = _jsonld_reason(exc) if isinstance(exc, JsonLdError) else str(exc)
+            if len(reason) > 300:
+                reason = reason[:300] + "…"
+            report.findings.append(Finding("json-ld", "$", f"JSON-LD processing failed: {reason}",
                                            "fix the @context list (VC v2 first, then this vocabulary's context) or the term named above", "expansion"))
             return None
         undefined = []
@@ -356,7 +360,7 @@ class Validator:
         return expanded, ids
 
     # -- stage 3: SHACL --------------------------------------------------------------------
-    def to_graph(self, expanded_docs: list):
+    def to_graph(self, expanded_docs: list, on_error=None):
         """RDF of the default graphs of expanded documents (proofs in named graphs are not shape-checked).
 
         ``expanded_docs`` holds (doc key, expanded, ids) triples. Every node IRI a document
@@ -377,7 +381,13 @@ class Validator:
 
         g = Graph()
         for key, ex, ids in expanded_docs:
-            ds = jsonld.to_rdf(ex, {})
+            try:
+                ds = jsonld.to_rdf(ex, {})
+            except Exception as exc:  # noqa: BLE001 - reported per document by the caller
+                if on_error is None:
+                    raise
+                on_error(key, exc)
+                continue
             rename = {iri: node_iri(key, path) for iri, path in ids.items()}
 
             def node(t):
@@ -453,7 +463,14 @@ class Validator:
             groups.setdefault(item[2].version, []).append(item)
         for items in groups.values():
             arts = items[0][2]
-            graph = self.to_graph([(key, ex, ids) for key, _, _, (ex, ids) in items])
+            reports_by_key = {key: report for key, report, _, _ in items}
+
+            def failed(key, exc):  # pyld can still fail turning some expanded input into RDF
+                reports_by_key[key].findings.append(Finding(
+                    "json-ld", "$", f"cannot turn the expanded credential into RDF: {str(exc)[:300]}",
+                    "fix the JSON-LD structure reported above; SHACL was not run for this file", "to-rdf"))
+
+            graph = self.to_graph([(key, ex, ids) for key, _, _, (ex, ids) in items], on_error=failed)
             found = self.check_shacl(graph, arts)
             for key, report, _, _ in items:
                 report.findings.extend(found.get(key, []))
