@@ -794,4 +794,6 @@ def run(args, project) -> int:
             n_fix = sum(f.fixable for f in findings)
             tail = f"; {n_fix} fixable with --fix" if n_fix and not args.fix else ""
             print(f"{len(findings)} finding{'s' if len(findings) != 1 else ''}{tail}", file=sys.stderr)
+        else:
+            print(f"no findings in {', '.join(args.paths or ['mappings/'])}", file=sys.stderr)
     return 1 if findings else 0
