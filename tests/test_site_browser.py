@@ -131,3 +131,33 @@ def test_search_finds_a_criterion(driver, site_url, site_project):
     driver.save_screenshot(str(ARTIFACTS / "search.png"))
     errors = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
     assert not errors, errors
+
+
+def test_search_results_show_hostile_text_inert(driver, site_url, site_project):
+    """The search index holds page text, and Material renders result excerpts as HTML: a
+    <script>/<img onerror> in a mapping comment must stay inert there too."""
+    from selenium.common.exceptions import ElementNotInteractableException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    open_page(driver, site_url, "search-hostile-before")
+    driver.execute_script("document.getElementById('__search').checked = true")
+    box = WebDriverWait(driver, 20).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "input.md-search__input")))
+
+    def typed(d):
+        try:
+            box.click()
+            box.send_keys("crm_xss onerror")
+            return True
+        except ElementNotInteractableException:
+            return False
+
+    WebDriverWait(driver, 20, poll_frequency=0.25).until(typed)
+    WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".md-search-result__item"))
+    import time
+
+    time.sleep(1.0)  # give any injected handler the chance to run
+    driver.save_screenshot(str(ARTIFACTS / "search-hostile.png"))
+    assert driver.execute_script("return window.__crm_xss === undefined"), "hostile mapping text ran in search results"
+    assert not driver.find_elements(By.CSS_SELECTOR, ".md-search-result img[src='x']")
