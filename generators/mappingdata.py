@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import csv
 import difflib
+import gc
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -376,8 +378,10 @@ def read_text(path: Path, sink: Sink) -> str | None:
 
 
 # YAML: every plain scalar is a string (so `id: 4.10` stays "4.10" and dates stay text); only
-# empty / null values become None. Mappings keep their line numbers.
-class _Loader(yaml.SafeLoader):
+# empty / null values become None. Mappings keep their line numbers. libyaml's parser (CSafeLoader)
+# when available: the pure-Python scanner took ~8 s of the ~11 s load of a 100-scheme x 500-requirement
+# synthetic tree (bench/bench_recognition.py); nodes carry the same marks, construction stays here.
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     pass
 
 
@@ -404,27 +408,43 @@ class LineList(list):
     item_lines: list
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+_NULL_TAG = "tag:yaml.org,2002:null"
+
+
+def _construct(loader, node):
+    """``loader.construct_object`` with a shortcut for plain strings and nulls (most nodes):
+    the same values, without the generic constructor's bookkeeping (half the load time of a
+    large catalogue)."""
+    if node.__class__ is yaml.ScalarNode:
+        if node.tag == _STR_TAG:
+            return node.value
+        if node.tag == _NULL_TAG:
+            return None
+    return loader.construct_object(node, deep=True)
+
+
 def _construct_mapping(loader, node, deep=False):
     loader.flatten_mapping(node)
     d = LineDict()
     d.line = node.start_mark.line + 1
     d.key_lines, d.value_marks, d.duplicates = {}, {}, []
     for k_node, v_node in node.value:
-        key = loader.construct_object(k_node, deep=True)
+        key = _construct(loader, k_node)
         try:
             hash(key)
         except TypeError:
             raise yaml.constructor.ConstructorError(None, None, "a mapping key must be a plain value", k_node.start_mark)
         if key in d:
             d.duplicates.append((key, k_node.start_mark.line + 1))
-        d[key] = loader.construct_object(v_node, deep=True)
+        d[key] = _construct(loader, v_node)
         d.key_lines[key] = k_node.start_mark.line + 1
         d.value_marks[key] = (v_node.start_mark, v_node.end_mark, getattr(v_node, "style", None))
     return d
 
 
 def _construct_sequence(loader, node, deep=False):
-    items = LineList(loader.construct_object(c, deep=True) for c in node.value)
+    items = LineList(_construct(loader, c) for c in node.value)
     items.line = node.start_mark.line + 1
     items.item_lines = [c.start_mark.line + 1 for c in node.value]
     return items
@@ -1117,8 +1137,27 @@ class TreeRead:
     raw: dict  # path -> RawCrosswalk
 
 
+@contextmanager
+def gc_paused():
+    """Pause the cyclic garbage collector while loading: the loaders allocate hundreds of
+    thousands of small objects and no reference cycles, and the collector's repeated passes over
+    them were ~40 % of the load time of a large tree (bench/bench_recognition.py)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def read_tree(tree: Tree, project, sink: Sink) -> TreeRead:
     """Read every file of the tree, reporting each problem to ``sink``; never raises for bad input."""
+    with gc_paused():
+        return _read_tree(tree, project, sink)
+
+
+def _read_tree(tree: Tree, project, sink: Sink) -> TreeRead:
     criteria: dict = {}
     criteria_meta: dict = {}
     if tree.criteria_file.is_file():

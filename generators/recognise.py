@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Iterable
 
@@ -170,8 +171,6 @@ class RecognitionIndex:
     """A graph over catalogues, criteria and crosswalk rows, prepared for recognition queries."""
 
     def __init__(self, schemes: dict[str, SchemeInfo], criteria: dict[str, str], rows: Iterable[Row]):
-        import networkx as nx
-
         self.schemes = dict(sorted(schemes.items()))
         self.criteria = dict(criteria)  # CURIE -> label
         self.rows = list(rows)
@@ -180,48 +179,56 @@ class RecognitionIndex:
             for r in info.requirements:
                 self.req_by_node[r.node] = r
 
-        # The whole picture as one graph (exposed for other tools: catalogue -> requirement,
-        # parent -> child, and every crosswalk row as an edge keyed by its file:line).
-        g = nx.MultiDiGraph()
-        for info in self.schemes.values():
-            g.add_node(f"scheme:{info.scheme}", kind="catalogue", title=info.title)
-            for r in info.requirements:
-                g.add_node(r.node, kind="requirement", scheme=info.scheme, title=r.title)
-                g.add_edge(f"scheme:{info.scheme}", r.node, key="requirement")
-        for cid, label in self.criteria.items():
-            g.add_node(cid, kind="criterion", title=label)
-        exact = nx.Graph()
+        exact: dict[str, dict[str, Row]] = {}  # exact-match adjacency (the last row of a pair wins)
         self.out_edges: dict[str, list[Row]] = {}
         self.rows_by_subject: dict[str, list[Row]] = {}
         self.rows_by_object_scheme: dict[tuple[str, str], list[Row]] = {}
         for row in self.rows:
-            g.add_edge(row.subject, row.object, key=row.where or row.statement(), row=row)
             self.rows_by_subject.setdefault(row.subject, []).append(row)
             self.rows_by_object_scheme.setdefault((row.object, row.scheme), []).append(row)
             if not row.recognising:
                 continue
             if row.kind == "exact":
-                exact.add_edge(row.subject, row.object, row=row)
+                exact.setdefault(row.subject, {})[row.object] = row
+                exact.setdefault(row.object, {})[row.subject] = row
             else:
                 self.out_edges.setdefault(row.subject, []).append(row)
-        self.graph = g
 
-        # exact classes: a BFS tree per class gives every exact path in O(depth)
+        # exact classes: a BFS tree per class (rooted at its smallest member, neighbours in sorted
+        # order) gives every exact path in O(depth). Plain dicts: networkx took ~1 s here for
+        # 100 schemes x 500 requirements (bench/bench_recognition.py).
         self._comp: dict[str, str] = {}
         self._members: dict[str, tuple[str, ...]] = {}
         self._parent: dict[str, tuple[str, Row] | None] = {}
         self._depth: dict[str, int] = {}
-        for comp in nx.connected_components(exact):
+        for start in exact:
+            if start in self._comp:
+                continue
+            comp = {start}
+            todo = [start]
+            while todo:
+                u = todo.pop()
+                for v in exact[u]:
+                    if v not in comp:
+                        comp.add(v)
+                        todo.append(v)
             members = tuple(sorted(comp))
             root = members[0]
             self._members[root] = members
             self._parent[root] = None
             self._depth[root] = 0
             self._comp[root] = root
-            for u, v in nx.bfs_edges(exact, root, sort_neighbors=sorted):
-                self._comp[v] = root
-                self._parent[v] = (u, exact.edges[u, v]["row"])
-                self._depth[v] = self._depth[u] + 1
+            level = [root]
+            while level:
+                nxt = []
+                for u in level:
+                    for v in sorted(exact[u]):
+                        if v not in self._comp:
+                            self._comp[v] = root
+                            self._parent[v] = (u, exact[u][v])
+                            self._depth[v] = self._depth[u] + 1
+                            nxt.append(v)
+                level = nxt
 
         # one broad/narrow hop out of each exact class, by target class: broad (meets) preferred
         # over narrow (partly); the first row in (member, file) order wins, so answers are stable
@@ -248,11 +255,32 @@ class RecognitionIndex:
                     self._by_name.setdefault((info.scheme, _norm_name(r.title)), []).append(r)
         self._scheme_cache: dict[str, dict[str, Evidence]] = {}
 
+    @cached_property
+    def graph(self):
+        """The whole picture as one networkx graph, for other tools (built on first use):
+        catalogue -> requirement, and every crosswalk row as an edge keyed by its file:line."""
+        import networkx as nx
+
+        g = nx.MultiDiGraph()
+        for info in self.schemes.values():
+            g.add_node(f"scheme:{info.scheme}", kind="catalogue", title=info.title)
+            for r in info.requirements:
+                g.add_node(r.node, kind="requirement", scheme=info.scheme, title=r.title)
+                g.add_edge(f"scheme:{info.scheme}", r.node, key="requirement")
+        for cid, label in self.criteria.items():
+            g.add_node(cid, kind="criterion", title=label)
+        for row in self.rows:
+            g.add_edge(row.subject, row.object, key=row.where or row.statement(), row=row)
+        return g
+
     # ---- construction from the project's mapping files -----------------------------------
     @classmethod
     def from_mapping_data(cls, md, project=None) -> "RecognitionIndex":
-        schemes, criteria, rows = inputs_from_mapping_data(md, project)
-        return cls(schemes, criteria, rows)
+        from .mappingdata import gc_paused
+
+        with gc_paused():  # many small objects, no cycles (see mappingdata.gc_paused)
+            schemes, criteria, rows = inputs_from_mapping_data(md, project)
+            return cls(schemes, criteria, rows)
 
     # ---- exact classes -------------------------------------------------------------------
     def comp(self, node: str) -> str:
@@ -507,7 +535,11 @@ def inputs_from_mapping_data(md, project=None):
     criteria = {f"{CRITERIA_PREFIX}:{cid}": c.label for cid, c in md.criteria.items()}
     rows: list[Row] = []
     for scheme in sorted(md.crosswalks):
+        shown: dict = {}  # path -> display text (resolving each row's path cost ~3 s at 69k rows)
         for m in md.crosswalks[scheme].mappings:
+            disp = shown.get(m.path)
+            if disp is None:
+                disp = shown[m.path] = _display(m.path, root)
             rows.append(
                 Row(
                     subject=m.subject_id,
@@ -515,7 +547,7 @@ def inputs_from_mapping_data(md, project=None):
                     object=m.object_id,
                     negated=m.negated,
                     comment=m.comment or "",
-                    where=f"{_display(m.path, root)}:{m.line}",
+                    where=f"{disp}:{m.line}",
                     scheme=scheme,
                     confidence=m.confidence,
                 )
