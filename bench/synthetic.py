@@ -178,13 +178,16 @@ def write_mappings_tree(root: Path, spec: Spec, project) -> Path:
 
 
 # ---- a synthetic LinkML vocabulary ----------------------------------------------------------------
+CORE_TERMS = 5  # VerifiableCredential, SyntheticCredential, id, type, credentialSubject
+
+
 def vocabulary_counts(n_terms: int) -> dict[str, int]:
-    """How ``n_terms`` terms split: 20 % classes, 50 % slots, 5 % enums, 25 % enum values
-    (five values per enum); each counts as one term page."""
+    """How ``n_terms`` terms split: 5 core terms (a credential type, id, type), then 20 % classes,
+    5 % enums, 25 % enum values (five per enum) and the rest slots; each term gets a page."""
     n_enums = max(1, n_terms // 20)
     n_values = n_enums * 5
-    n_classes = max(1, n_terms // 5)
-    n_slots = max(1, n_terms - n_enums - n_values - n_classes)
+    n_classes = max(1, n_terms // 5 - 2)
+    n_slots = max(1, n_terms - CORE_TERMS - n_enums - n_values - n_classes)
     return {"classes": n_classes, "slots": n_slots, "enums": n_enums, "values": n_values}
 
 
@@ -207,11 +210,22 @@ def vocabulary_yaml(n_terms: int, base_iri: str, seed: int = 5) -> str:
         "prefixes:",
         "  linkml: https://w3id.org/linkml/",
         f"  syn: {base_iri}",
+        "  cred: https://www.w3.org/2018/credentials#",
+        "  rdf: http://www.w3.org/1999/02/22-rdf-syntax-ns#",
         "default_prefix: syn",
         "default_range: string",
         "imports:",
         "  - linkml:types",
         "classes:",
+        "  VerifiableCredential:",
+        "    abstract: true",
+        "    class_uri: cred:VerifiableCredential",
+        "    description: A W3C Verifiable Credential.",
+        "    slots: [id, type]",
+        "  SyntheticCredential:",
+        "    is_a: VerifiableCredential",
+        "    description: The one credential type of the synthetic vocabulary.",
+        "    slots: [credentialSubject]",
     ]
     # slot ownership: each slot belongs to one class (round robin), a few are shared
     owned: dict[str, list[str]] = {cl: [] for cl in classes}
@@ -236,12 +250,16 @@ def vocabulary_yaml(n_terms: int, base_iri: str, seed: int = 5) -> str:
         out += [f"  {cl}:", f"    description: Synthetic class number {i}, a kind of thing."]
         if parent[cl]:
             out.append(f"    is_a: {parent[cl]}")
-        use = list(owned[cl]) + [rng.choice(slots) for _ in range(2)]
+        use = (["id"] if i == 0 else []) + list(owned[cl]) + [rng.choice(slots) for _ in range(2)]
         use = list(dict.fromkeys(use))
         if use:
             out.append("    slots:")
             out += [f"      - {s}" for s in use]
-    out.append("slots:")
+    out += ["slots:",
+            "  id:", "    identifier: true", "    range: uriorcurie", "    description: The identifier of the thing.",
+            "  type:", "    slot_uri: rdf:type", "    range: uriorcurie", "    multivalued: true",
+            "    description: The types of the thing.",
+            "  credentialSubject:", f"    range: {classes[0]}", "    description: What the credential is about."]
     for i, s in enumerate(slots):
         out += [f"  {s}:", f"    description: Synthetic property number {i}.", f"    range: {ranges[s]}"]
         if rng.random() < 0.2:
@@ -255,7 +273,7 @@ def vocabulary_yaml(n_terms: int, base_iri: str, seed: int = 5) -> str:
 
 
 def write_vocabulary_project(root: Path, n_terms: int, source: Path, *, seed: int = 5,
-                             with_mappings: bool = False) -> Path:
+                             with_mappings: bool = True) -> Path:
     """A project copy at ``root`` (pyproject.toml, mkdocs.yml, site/ from ``source``) whose model
     is the synthetic vocabulary of ``n_terms`` terms, written as ``model/untp_crm.yaml`` (the
     path the build reads). Mappings are copied from ``source`` only if ``with_mappings``."""

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import BuildError
+from .errors import BuildError, CrmVocabError, UsageError
 from .fsutil import staged_directory, write_bytes_atomic
 from .project import Project
 
@@ -150,6 +150,86 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="print only the final line")
 
 
+# Steps that read only the mapping files, never another step's output: they run beside
+# model_artifacts on a second core (the site step reads both outputs, so it runs after).
+MODEL_STEP = "generators.model_artifacts"
+CONCURRENT = ("generators.crosswalk_rdf", "generators.coverage")
+ENV_JOBS = "CRM_VOCAB_JOBS"
+
+
+def _parallel_ok() -> bool:
+    if os.environ.get(ENV_JOBS, "").strip() == "1" or not hasattr(os, "fork"):
+        return False
+    try:
+        return len(os.sched_getaffinity(0)) >= 2
+    except AttributeError:
+        return (os.cpu_count() or 1) >= 2
+
+
+def _run_steps(ctx: BuildContext, names) -> None:
+    for name in names:
+        try:
+            mod = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                ctx.log(f"  (step {name} not available yet: skipped)")
+                continue
+            raise
+        t0 = time.perf_counter()
+        mod.build(ctx)
+        ctx.log(f"  {name.rsplit('.', 1)[-1]:<16} {time.perf_counter() - t0:6.2f} s")
+
+
+def _fork_steps(ctx: BuildContext, names):
+    """Run ``names`` in a forked child on the same staging folder. Returns ``join(raise_error=True)``,
+    which waits for the child, prints its log lines and re-raises its error here (a
+    ``CrmVocabError`` keeps its message, where and hint)."""
+    import pickle
+    import traceback
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        os.close(r)
+        lines: list[str] = []
+        result: dict = {"log": lines, "error": None}
+        try:
+            ctx.log = lines.append  # collected, printed by the parent in order
+            _run_steps(ctx, names)
+        except CrmVocabError as exc:
+            result["error"] = ("known", type(exc).__name__, exc.message, exc.where, exc.hint)
+        except BaseException:  # noqa: BLE001 - reported in the parent
+            result["error"] = ("unexpected", traceback.format_exc())
+        try:
+            with os.fdopen(w, "wb") as fh:
+                fh.write(pickle.dumps(result))
+        finally:
+            os._exit(0)
+    os.close(w)
+
+    def join(raise_error: bool = True) -> None:
+        with os.fdopen(r, "rb") as fh:
+            data = fh.read()
+        _, status = os.waitpid(pid, 0)
+        try:
+            result = pickle.loads(data)
+        except Exception:  # noqa: BLE001 - the child died before reporting
+            result = {"log": [], "error": ("unexpected", f"build worker exited with status {status}")}
+        for line in result["log"]:
+            BuildContext.log(ctx, line)
+        err = result["error"]
+        if err is None or not raise_error:
+            return
+        if err[0] == "known":
+            cls = {"UsageError": UsageError}.get(err[1], BuildError)
+            raise cls(err[2], where=err[3], hint=err[4])
+        raise RuntimeError("a build step failed in the worker process:\n" + err[1])
+
+    return join
+
+
 def build(project: Project, out: Path | None = None, *, steps=STEPS, quiet: bool = False,
           force: bool = False) -> Path:
     """Build into ``out``; skipped (returns ``out`` untouched) when the stamp in ``out`` says it
@@ -163,17 +243,23 @@ def build(project: Project, out: Path | None = None, *, steps=STEPS, quiet: bool
     build.last_skipped = False
     with staged_directory(out) as stage:
         ctx = BuildContext(project=project, out=stage, version=project.working_version, quiet=quiet)
-        for name in steps:
+        steps = tuple(steps)
+        side = tuple(s for s in CONCURRENT if s in steps)
+        if side and MODEL_STEP in steps and _parallel_ok():
+            # model_artifacts in this process, crosswalk_rdf + coverage in a forked child, both
+            # writing disjoint files into the same staging folder; then the rest in order.
+            first = steps.index(MODEL_STEP)
+            _run_steps(ctx, [s for s in steps[:first] if s not in side])
+            join = _fork_steps(ctx, side)
             try:
-                mod = importlib.import_module(name)
-            except ModuleNotFoundError as exc:
-                if exc.name == name:
-                    ctx.log(f"  (step {name} not available yet: skipped)")
-                    continue
+                _run_steps(ctx, [MODEL_STEP])
+            except BaseException:
+                join(raise_error=False)
                 raise
-            t0 = time.perf_counter()
-            mod.build(ctx)
-            ctx.log(f"  {name.rsplit('.', 1)[-1]:<16} {time.perf_counter() - t0:6.2f} s")
+            join()
+            _run_steps(ctx, [s for s in steps[first + 1:] if s not in side])
+        else:
+            _run_steps(ctx, steps)
         (stage / STAMP).write_text(json.dumps({"inputs": digest, "tree": tree_digest(stage)}, indent=1) + "\n",
                                    encoding="utf-8")
     return out
