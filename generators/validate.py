@@ -12,6 +12,16 @@ Design notes
 - Undefined properties are found by expanding with a sentinel ``@vocab``: a term no context
   defines expands into the sentinel namespace (or into the W3C VC ``issuer-dependent`` one)
   instead of being silently dropped.
+- Speed (issue 5, bench/RESULTS.md). JSON Schema: a compiled jsonschema-rs validator decides
+  valid/invalid; python-jsonschema runs only on documents it rejects, to word the findings (so
+  findings are python-jsonschema's, and a document python-jsonschema accepts is never reported).
+  JSON-LD: documents of the plain shape CRM credentials have (registered context URLs only, no
+  inline contexts, no ``@`` keywords or prefixed keys, no nulls or empty lists, no proof or other
+  envelope extras) are turned into RDF by pyoxigraph's JSON-LD parser, all in one batch, with
+  the pinned contexts inlined; anything else, and anything pyoxigraph rejects, goes through pyld
+  as before. SHACL: ``generators.shacl_compiled`` (the constraint subset our shapes use) unless
+  ``--shacl-engine pyshacl``. tests/test_bench_inputs.py proves each fast path equal to the
+  reference on every sample and on the 2,000 generated benchmark credentials.
 """
 from __future__ import annotations
 
@@ -36,6 +46,9 @@ SENTINEL_VOCAB = "urn:crm-vocab:undefined-term:"
 VC_VOCAB = "https://www.w3.org/ns/credentials/issuer-dependent#"
 NODE_IRI = "urn:crm-vocab:node:"
 CHECKS = ("json", "json-schema", "json-ld", "shacl")
+SHACL_ENGINES = ("compiled", "pyshacl")
+DOC_GRAPH = "urn:crm-vocab:doc:"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 @dataclass
@@ -131,6 +144,56 @@ class ArtifactSet:
         return {name: Draft202012Validator(s, format_checker=fc) for name, s in self.schemas.items()}
 
     @cached_property
+    def fast_validators(self) -> dict:
+        """jsonschema-rs validators (format checks on) that decide valid/invalid quickly."""
+        try:
+            import jsonschema_rs
+        except ImportError:  # pragma: no cover - a declared dependency
+            return {}
+        return {name: jsonschema_rs.Draft202012Validator(s, validate_formats=True) for name, s in self.schemas.items()}
+
+    @cached_property
+    def compiled_shapes(self):
+        """The shapes compiled by generators.shacl_compiled, or None when they use more than it compiles."""
+        from .shacl_compiled import CompiledShapes, Unsupported
+
+        try:
+            return CompiledShapes(self.shapes)
+        except Unsupported:
+            return None
+
+    @cached_property
+    def inline_contexts(self) -> dict:
+        """Context URL -> its ``@context`` value, ready to inline for pyoxigraph, without the
+        property-scoped contexts of the enumeration properties (see ``vocab_scoped_terms``).
+
+        Those scoped contexts only set the ``@vocab`` that a code string expands against (plus
+        terms for enumeration *objects*, which credentials do not use); pyoxigraph re-processes a
+        scoped context at every use, which made them three quarters of its time (and pyoxigraph
+        0.5 wrongly rejects their redefinition of the protected ``description``). The fast path
+        therefore writes each code as the absolute IRI the scoped ``@vocab`` gives it
+        (``Validator._prepare``): the same triples, proven against pyld in the tests.
+        """
+        import copy
+
+        ctx = copy.deepcopy(self.context.get("@context", {}))
+        for k in self.vocab_scoped_terms:
+            ctx[k].pop("@context", None)
+        return {self.context_url: ctx}
+
+    @cached_property
+    def vocab_scoped_terms(self) -> dict:
+        """Term -> the ``@vocab`` of its property-scoped context, for ``@type: @vocab`` terms."""
+        ctx = self.context.get("@context", {})
+        out = {}
+        for k, d in ctx.items():
+            if isinstance(d, dict) and d.get("@type") == "@vocab" and isinstance(d.get("@context"), dict):
+                sc = d["@context"]
+                if isinstance(sc.get("@vocab"), str) and set(sc) <= {"@vocab", "text", "description", "meaning"}:
+                    out[k] = sc["@vocab"]
+        return out
+
+    @cached_property
     def shapes(self):
         from rdflib import Graph
 
@@ -180,8 +243,14 @@ def _quiet_rdflib() -> None:
 
 
 class Validator:
-    def __init__(self, project: Project, artifacts: Path | None = None, extra_contexts: dict[str, Path] | None = None):
+    def __init__(self, project: Project, artifacts: Path | None = None, extra_contexts: dict[str, Path] | None = None,
+                 shacl_engine: str = "compiled", fast_paths: bool = True, jobs: int | None = None):
         _quiet_rdflib()
+        if shacl_engine not in SHACL_ENGINES:
+            raise UsageError(f"unknown SHACL engine {shacl_engine!r}", hint=f"use one of: {', '.join(SHACL_ENGINES)}")
+        self.shacl_engine = shacl_engine
+        self.jobs = _usable_cores() if jobs is None else max(1, int(jobs))
+        self.fast_paths = fast_paths  # False: python-jsonschema and pyld for everything (the reference)
         self.project = project
         self.registry = ContextRegistry.default()
         self.sets: dict[str, ArtifactSet] = {}  # context URL -> artifacts
@@ -239,6 +308,14 @@ class Validator:
 
     # -- stage 1: JSON Schema --------------------------------------------------------------
     def check_schema(self, doc: dict, arts: ArtifactSet, ctype: str) -> list[Finding]:
+        if self.fast_paths:
+            fast = arts.fast_validators.get(ctype)
+            if fast is not None:
+                try:
+                    if fast.is_valid(doc):
+                        return []
+                except (ValueError, TypeError, OverflowError):
+                    pass  # a value jsonschema-rs cannot take (e.g. a huge integer): the reference decides
         validator = arts.validators[ctype]
         out = []
         for err in validator.iter_errors(doc):
@@ -400,35 +477,61 @@ class Validator:
         return g
 
     def check_shacl(self, graph, arts: ArtifactSet) -> dict[str, list[Finding]]:
-        """SHACL on one graph (one or many documents); findings keyed by document key."""
+        """SHACL (pyshacl) on one rdflib graph (one or many documents); findings keyed by document key."""
         import pyshacl
 
         from rdflib import Namespace, RDF
-        from rdflib.term import BNode
 
         SH = Namespace("http://www.w3.org/ns/shacl#")
         conforms, results, _ = pyshacl.validate(graph, shacl_graph=arts.shapes, inference="none", advanced=False,
                                                 allow_warnings=True, abort_on_first=False)
-        by_doc: dict[str, list[Finding]] = {}
         if conforms:
-            return by_doc
+            return {}
         rows = []
         for r in results.subjects(RDF.type, SH.ValidationResult):
-            rows.append((results.value(r, SH.focusNode), results.value(r, SH.resultPath), results.value(r, SH.sourceConstraintComponent),
-                         results.value(r, SH.value), results.value(r, SH.resultMessage)))
+            rpath, comp, value = results.value(r, SH.resultPath), results.value(r, SH.sourceConstraintComponent), results.value(r, SH.value)
+            comp_name = str(comp).rsplit("#", 1)[-1].replace("ConstraintComponent", "") if comp else "constraint"
+            rows.append((str(results.value(r, SH.focusNode)), None if rpath is None or isinstance(rpath, BNodeType()) else str(rpath),
+                         comp_name, None if value is None else str(value), results.value(r, SH.resultMessage)))
+        return self._shacl_findings(rows, arts)
+
+    def check_shacl_triples(self, triples: list, arts: ArtifactSet) -> dict[str, list[Finding]]:
+        """SHACL on pyoxigraph triples with the configured engine; findings keyed by document key."""
+        compiled = arts.compiled_shapes if self.shacl_engine == "compiled" else None
+        if compiled is not None:
+            from .shacl_compiled import Unsupported
+
+            try:
+                found = compiled.validate(triples)
+            except Unsupported:
+                found = None
+            if found is not None:
+                rows = [(f.value, p, comp, None if v is None else v.value, None) for f, p, comp, v in found]
+                return self._shacl_findings(rows, arts)
+        from rdflib import Graph
+
+        from .shacl_compiled import to_rdflib
+
+        g = Graph()
+        for t in triples:
+            g.add(tuple(map(to_rdflib, t)))
+        return self.check_shacl(g, arts)
+
+    def _shacl_findings(self, rows, arts: ArtifactSet) -> dict[str, list[Finding]]:
+        """rows: (focus, path or None, component name, value or None, message) as strings."""
+        by_doc: dict[str, list[Finding]] = {}
         # a nested object that breaks its own shape also makes every ancestor fail sh:node;
         # report the nested problem only, not the cascade
-        focused = {str(f) for f, *_ in rows}
-        for focus, rpath, comp, value, msg in rows:
-            comp_name = str(comp).rsplit("#", 1)[-1].replace("ConstraintComponent", "") if comp else "constraint"
-            if comp_name == "Node" and value is not None and str(value) in focused:
+        focused = {f for f, *_ in rows}
+        for focus, rpath, comp_name, value, msg in rows:
+            if comp_name == "Node" and value is not None and value in focused:
                 continue
-            prop = arts.term_for_iri.get(str(rpath), str(rpath)) if rpath is not None and not isinstance(rpath, BNode) else None
-            for dkey, jpath in _locate(str(focus)):
+            prop = arts.term_for_iri.get(rpath, rpath) if rpath is not None else None
+            for dkey, jpath in _locate(focus):
                 where = f"{jpath}.{prop}" if prop and comp_name != "MinCount" else jpath
                 shown = None
                 if value is not None:
-                    shown = _locate(str(value))[0][1] if str(value).startswith(NODE_IRI) else str(value)
+                    shown = _locate(value)[0][1] if value.startswith(NODE_IRI) else value
                 text, fix = _shacl_text(comp_name, prop, shown, msg)
                 by_doc.setdefault(dkey, []).append(Finding("shacl", where, text, fix, f"sh:{comp_name[0].lower() + comp_name[1:]}"))
         for k in by_doc:
@@ -436,10 +539,184 @@ class Validator:
             by_doc[k] = sorted(uniq.values(), key=lambda f: (f.path, f.rule, f.message))
         return by_doc
 
+    # -- fast JSON-LD (pyoxigraph) ---------------------------------------------------------
+    @cached_property
+    def _inline(self) -> dict:
+        out = {u: d.get("@context") for u, d in self.registry.docs.items() if isinstance(d, dict)}
+        for s in self.sets.values():
+            out.update(s.inline_contexts)
+        return out
+
+    @cached_property
+    def _fast_terms(self) -> tuple[frozenset, frozenset, frozenset]:
+        """(every term any pinned context defines at any depth, terms coercing to @id, terms
+        coercing to @vocab): what the plain-document gate needs."""
+        names, ids, vocabs = set(), set(), set()
+
+        def walk(ctx):
+            if isinstance(ctx, list):
+                for c in ctx:
+                    walk(c)
+                return
+            if not isinstance(ctx, dict):
+                return
+            for k, d in ctx.items():
+                if k.startswith("@"):
+                    continue
+                names.add(k)
+                if isinstance(d, dict):
+                    if d.get("@type") == "@id":
+                        ids.add(k)
+                    elif d.get("@type") == "@vocab":
+                        vocabs.add(k)
+                    walk(d.get("@context"))
+
+        for url, d in self.registry.docs.items():
+            if isinstance(d, dict):
+                walk(d.get("@context"))
+        return frozenset(names), frozenset(ids), frozenset(vocabs)
+
+    def _plain(self, doc: dict, contexts: list, arts: ArtifactSet) -> bool:
+        """True when the document has the plain shape the pyoxigraph path is proven on: only
+        registered context URLs; keys are plain names (no @ keywords, no prefixes), no envelope
+        extras (proof, evidence, ...); no nulls, empty or nested lists; ids and @id-coerced
+        values are absolute IRIs without spaces or brackets; types are plain names; codes of
+        @vocab-coerced properties are plain codes that are no term of any context."""
+        if not contexts or not all(isinstance(c, str) and c in self._inline for c in contexts):
+            return False
+        names, id_terms, vocab_terms = self._fast_terms
+        stack = [doc]
+        first = True
+        while stack:
+            o = stack.pop()
+            if isinstance(o, dict):
+                for k, v in o.items():
+                    if first and k == "@context":
+                        continue
+                    if k in _SKIP_KEYS or not _PLAIN_KEY.fullmatch(k) or v is None:
+                        return False
+                    if k == "id" or k in id_terms:
+                        for x in (v if isinstance(v, list) else [v]):
+                            if isinstance(x, str) and not _ABS_IRI.fullmatch(x):
+                                return False
+                    elif k == "type" or k in vocab_terms:
+                        for x in (v if isinstance(v, list) else [v]):
+                            if not isinstance(x, str) or not _CODE.fullmatch(x) or (k != "type" and x in names):
+                                return False
+                    if isinstance(v, (dict, list)):
+                        if not v:
+                            return False
+                        stack.append(v)
+                    elif isinstance(v, float) and (v != v or v in (_INF, -_INF)):
+                        return False
+                first = False
+            elif isinstance(o, list):
+                for v in o:
+                    if v is None or isinstance(v, list) or (isinstance(v, dict) and not v):
+                        return False
+                    if isinstance(v, dict):
+                        stack.append(v)
+                    elif isinstance(v, float) and (v != v or v in (_INF, -_INF)):
+                        return False
+        return True
+
+    @staticmethod
+    def _prepare(body, scoped: dict):
+        """Write the codes of enumeration properties as the absolute IRIs their scoped @vocab gives."""
+        stack = [body]
+        while stack:
+            o = stack.pop()
+            if isinstance(o, dict):
+                for k, v in o.items():
+                    vocab = scoped.get(k)
+                    if vocab is not None:
+                        o[k] = [vocab + x for x in v] if isinstance(v, list) else vocab + v
+                    elif isinstance(v, (dict, list)):
+                        stack.append(v)
+            elif isinstance(o, list):
+                stack.extend(x for x in o if isinstance(x, (dict, list)))
+        return body
+
+    def _oxigraph_rdf(self, items: list) -> dict:
+        """items: (key, body with temporary ids, contexts). Returns key -> list of (s, p, o)
+        pyoxigraph terms, for the documents pyoxigraph parsed; the others are left out."""
+        import pyoxigraph as ox
+
+        def parse(group):
+            ctx = [{"@vocab": SENTINEL_VOCAB}] + [self._inline[c] for c in group[0][2]]
+            data = json.dumps({"@context": ctx, "@graph": [{"@id": DOC_GRAPH + key, "@graph": body} for key, body, _ in group]},
+                              ensure_ascii=False)
+            by_key: dict[str, list] = {key: [] for key, _, _ in group}
+            for q in ox.parse(data, format=ox.RdfFormat.JSON_LD):
+                g = q.graph_name
+                if not isinstance(g, ox.NamedNode) or not g.value.startswith(DOC_GRAPH):
+                    raise ValueError("triple outside a document graph")
+                by_key[g.value[len(DOC_GRAPH):]].append((q.subject, q.predicate, q.object))
+            return by_key
+
+        out: dict[str, list] = {}
+        groups: dict[tuple, list] = {}
+        for it in items:
+            groups.setdefault(tuple(it[2]), []).append(it)
+        for group in groups.values():
+            try:
+                out.update(parse(group))
+            except Exception:  # noqa: BLE001 - one bad document: parse one by one
+                for it in group:
+                    try:
+                        out.update(parse([it]))
+                    except Exception:  # noqa: BLE001 - pyld decides for this one, and words the error
+                        pass
+        return out
+
+    def _pyld_pending(self, key, report, arts, doc, contexts, pending) -> None:
+        """The reference JSON-LD path: pyld expansion, undefined terms, RDF for SHACL."""
+        result = self.check_jsonld(doc, contexts, key, report)
+        if result is None:
+            return
+        try:
+            pending.append((key, report, arts, _pyld_triples(*result)))
+        except Exception as exc:  # noqa: BLE001 - pyld can still fail turning some expanded input into RDF
+            report.findings.append(Finding(
+                "json-ld", "$", f"cannot turn the expanded credential into RDF: {str(exc)[:300]}",
+                "fix the JSON-LD structure reported above; SHACL was not run for this file", "to-rdf"))
+
     # -- whole documents -------------------------------------------------------------------
-    def validate_documents(self, docs: list[tuple[str, object]]) -> list[Report]:
-        """Validate (name, parsed JSON) pairs; SHACL runs once over the batch."""
-        reports, pending = [], []
+    def validate_documents(self, docs: list[tuple[str, object]], jobs: int | None = None) -> list[Report]:
+        """Validate (name, parsed JSON) pairs; SHACL runs once over the batch.
+
+        With ``jobs`` > 1 (default: ``self.jobs``) and a large batch, the batch is split into
+        contiguous chunks validated in forked worker processes. Every check is document-scoped
+        (SHACL runs on document-scoped node IRIs), so the reports are the same either way.
+        """
+        jobs = self.jobs if jobs is None else jobs
+        if jobs > 1 and len(docs) >= 2 * _MIN_CHUNK and _can_fork():
+            return self._validate_parallel(docs, jobs)
+        return self._validate_batch(docs)
+
+    def _validate_parallel(self, docs, jobs: int) -> list[Report]:
+        import multiprocessing as mp
+
+        global _WORK
+        # compile everything once here, so that the workers inherit it instead of each compiling it
+        for arts in self.sets.values():
+            arts.validators, arts.fast_validators, arts.term_for_iri
+            if self.shacl_engine == "compiled":
+                arts.compiled_shapes
+        self._inline, self._fast_terms
+        jobs = min(jobs, len(docs) // _MIN_CHUNK)
+        step = -(-len(docs) // jobs)
+        bounds = [(i, min(i + step, len(docs))) for i in range(0, len(docs), step)]
+        _WORK = (self, docs)
+        try:
+            with mp.get_context("fork").Pool(len(bounds)) as pool:
+                parts = pool.map(_work_chunk, bounds, chunksize=1)
+        finally:
+            _WORK = None
+        return [r for part in parts for r in part]
+
+    def _validate_batch(self, docs: list[tuple[str, object]]) -> list[Report]:
+        reports, pending, fast = [], [], []
         for i, (name, doc) in enumerate(docs):
             report = Report(name)
             reports.append(report)
@@ -455,23 +732,36 @@ class Validator:
             if contexts is None:
                 continue
             key = f"d{i}"
-            result = self.check_jsonld(doc, contexts, key, report)
-            if result is not None:
-                pending.append((key, report, arts, result))
+            if self.fast_paths and self._plain(doc, contexts, arts):
+                ids: dict[str, str] = {}
+                body = self._prepare(_skolemize({k: v for k, v in doc.items() if k != "@context"}, key, ids),
+                                     arts.vocab_scoped_terms)
+                fast.append((key, report, arts, doc, contexts, body, ids))
+                continue
+            self._pyld_pending(key, report, arts, doc, contexts, pending)
+        if fast:
+            parsed = self._oxigraph_rdf([(key, body, contexts) for key, _, _, _, contexts, body, _ in fast])
+            for key, report, arts, doc, contexts, body, ids in fast:
+                triples = parsed.get(key)
+                if triples is None:  # pyoxigraph refused it: pyld decides (and words any error)
+                    self._pyld_pending(key, report, arts, doc, contexts, pending)
+                    continue
+                undefined = _undefined_in_triples(triples, key, ids)
+                for path, term, ns in sorted(set(undefined)):
+                    where = "this vocabulary's context or the W3C VC context" if ns == SENTINEL_VOCAB else "any context (it fell into the VC issuer-dependent @vocab)"
+                    report.findings.append(Finding("json-ld", path, f"'{term}' is not defined by {where}",
+                                                   "use a term of the vocabulary (see the class's page) or remove it", "undefined-term"))
+                pending.append((key, report, arts, (triples, ids)))
+        pending.sort(key=lambda item: int(item[0][1:]))
         groups: dict[str, list] = {}
         for item in pending:
             groups.setdefault(item[2].version, []).append(item)
         for items in groups.values():
             arts = items[0][2]
-            reports_by_key = {key: report for key, report, _, _ in items}
-
-            def failed(key, exc):  # pyld can still fail turning some expanded input into RDF
-                reports_by_key[key].findings.append(Finding(
-                    "json-ld", "$", f"cannot turn the expanded credential into RDF: {str(exc)[:300]}",
-                    "fix the JSON-LD structure reported above; SHACL was not run for this file", "to-rdf"))
-
-            graph = self.to_graph([(key, ex, ids) for key, _, _, (ex, ids) in items], on_error=failed)
-            found = self.check_shacl(graph, arts)
+            triples = []
+            for key, _, _, (trs, ids) in items:
+                triples.extend(_rename(trs, key, ids))
+            found = self.check_shacl_triples(triples, arts)
             for key, report, _, _ in items:
                 report.findings.extend(found.get(key, []))
         return reports
@@ -506,7 +796,101 @@ def _skolemize(obj, doc_key: str, ids: dict, parts=()):
 def node_iri(doc_key: str, path: str) -> str:
     from urllib.parse import quote
 
-    return f"{NODE_IRI}{doc_key}:{quote(path, safe='$.[]_-')}"
+    # brackets are percent-encoded: they are not IRI characters (pyoxigraph drops such IRIs)
+    return f"{NODE_IRI}{doc_key}:{quote(path, safe='$._-')}"
+
+
+_MIN_CHUNK = 100  # documents per worker below which forking does not pay
+_WORK = None  # (validator, docs) inherited by forked workers
+
+
+def _work_chunk(bounds):
+    validator, docs = _WORK
+    return validator._validate_batch(docs[bounds[0]:bounds[1]])
+
+
+def _usable_cores() -> int:
+    import os
+
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def _can_fork() -> bool:
+    import multiprocessing as mp
+
+    return "fork" in mp.get_all_start_methods()
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ABS_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20<>\"{}|\\^`\[\]\x7f-\x9f]*")
+_CODE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._~-]*")
+_INF = float("inf")
+
+
+def BNodeType():
+    from rdflib.term import BNode
+
+    return BNode
+
+
+def _pyld_triples(expanded, ids) -> tuple[list, dict]:
+    """pyld expanded JSON-LD -> ((s, p, o) pyoxigraph terms of the default graph, ids)."""
+    import pyoxigraph as ox
+    from pyld import jsonld
+
+    def term(t):
+        if t["type"] == "IRI":
+            return ox.NamedNode(t["value"])
+        if t["type"] == "blank node":
+            return ox.BlankNode(t["value"][2:])
+        if t.get("language"):
+            return ox.Literal(t["value"], language=t["language"])
+        return ox.Literal(t["value"], datatype=ox.NamedNode(t["datatype"]))
+
+    ds = jsonld.to_rdf(expanded, {})
+    return [(term(tr["subject"]), term(tr["predicate"]), term(tr["object"])) for tr in ds.get("@default", [])], ids
+
+
+def _rename(triples: list, doc_key: str, ids: dict) -> list:
+    """Document-scoped nodes: every id the document defines becomes the IRI of its JSON path,
+    blank nodes get the document key (documents sharing an id are still checked one by one)."""
+    import pyoxigraph as ox
+
+    rename = {iri: ox.NamedNode(node_iri(doc_key, path)) for iri, path in ids.items()}
+
+    def node(t):
+        if isinstance(t, ox.NamedNode):
+            return rename.get(t.value, t)
+        if isinstance(t, ox.BlankNode):
+            return ox.BlankNode(doc_key + t.value)
+        return t
+
+    if not rename:
+        return [(node(s), p, node(o)) for s, p, o in triples]
+    return [(node(s), p, node(o)) for s, p, o in triples]
+
+
+def _undefined_in_triples(triples: list, doc_key: str, ids: dict) -> list:
+    """Undefined terms from RDF: predicates or types in the sentinel / VC issuer-dependent
+    namespaces (the same (path, term, namespace) entries _find_undefined gives for plain documents)."""
+    from urllib.parse import unquote
+
+    own = f"{NODE_IRI}{doc_key}:"
+    out = []
+    for s, p, o in triples:
+        pv = p.value
+        hits = [(pv, "")] if pv.startswith((SENTINEL_VOCAB, VC_VOCAB)) else []
+        if pv == RDF_TYPE and o.value.startswith((SENTINEL_VOCAB, VC_VOCAB)):
+            hits.append((o.value, ".type"))
+        for iri, suffix in hits:
+            sv = s.value
+            here = unquote(sv[len(own):]) if sv.startswith(own) else ids.get(sv, "$")
+            ns = SENTINEL_VOCAB if iri.startswith(SENTINEL_VOCAB) else VC_VOCAB
+            out.append((here + suffix, iri[len(ns):], ns))
+    return out
 
 
 def _find_undefined(expanded, doc_key: str, ids: dict, out: list, parts=()):
@@ -590,6 +974,11 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--artifacts", metavar="DIR", help="folder of the built version to validate against (default: build/site/working, else built in memory)")
     p.add_argument("--context", action="append", default=[], metavar="URL=FILE", help="pin one more JSON-LD context to a local file")
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="worker processes for large batches (default: the usable CPU cores; 1 = this process only)")
+    p.add_argument("--shacl-engine", choices=SHACL_ENGINES, default="compiled",
+                   help="SHACL engine: 'compiled' (default: the shapes' constraint subset compiled to Python, "
+                        "differential-tested against pyshacl) or 'pyshacl'")
 
 
 def read_documents(paths: list[str]) -> tuple[list[tuple[str, object]], list[Report]]:
@@ -623,7 +1012,8 @@ def run(args, project: Project) -> int:
             raise UsageError(f"--context takes URL=FILE, got {pair!r}", hint="e.g. --context https://example.org/ctx.jsonld=ctx.jsonld")
         extra[url] = Path(file)
     docs, unusable = read_documents(args.files)
-    validator = Validator(project, Path(args.artifacts) if args.artifacts else None, extra)
+    validator = Validator(project, Path(args.artifacts) if args.artifacts else None, extra,
+                          shacl_engine=getattr(args, "shacl_engine", "compiled"), jobs=getattr(args, "jobs", None))
     reports = validator.validate_documents(docs) + unusable
     order = {n: i for i, n in enumerate(args.files)}
     reports.sort(key=lambda r: order.get(r.file, 0))
