@@ -2,7 +2,6 @@
 404/406, and no way out of the site (raw request lines over sockets)."""
 from __future__ import annotations
 
-import http.client
 import os
 import re
 import socket
@@ -11,6 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from conneg_cases import (check_direct_files, check_dotted, check_negotiation, check_static_types, check_terms,
+                          check_unknown, dotted_requirement, folder_term, get, term_names)
 
 REPO = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-m", "generators.cli"]
@@ -43,16 +45,6 @@ def server(built_site):
     stop(proc)
 
 
-def get(port, path, accept=None, method="GET"):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
-    try:
-        conn.request(method, path, headers={"Accept": accept} if accept else {})
-        r = conn.getresponse()
-        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
-    finally:
-        conn.close()
-
-
 def raw(port, request: bytes) -> bytes:
     with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
         s.sendall(request)
@@ -68,20 +60,6 @@ def raw(port, request: bytes) -> bytes:
     return b"".join(chunks)
 
 
-def term_names(root: Path) -> list[str]:
-    """Every X (relative, no extension) with X.jsonld, X.ttl and X.html, outside version folders."""
-    versions = {p.parent.name for p in root.glob("*/context.jsonld")}
-    out = []
-    for p in root.rglob("*.jsonld"):
-        rel = p.relative_to(root).as_posix()
-        if rel.split("/", 1)[0] in versions:
-            continue
-        x = rel[: -len(".jsonld")]
-        if (root / f"{x}.ttl").is_file() and (root / f"{x}.html").is_file():
-            out.append(x)
-    return sorted(out)
-
-
 def test_print_url_and_home(server):
     status, headers, body = get(server["port"], "/")
     assert status == 200
@@ -90,8 +68,6 @@ def test_print_url_and_home(server):
 
 
 def test_every_term_iri_negotiates(server, project):
-    import rdflib
-
     root, port = server["root"], server["port"]
     names = term_names(root)
     if not names:
@@ -101,49 +77,14 @@ def test_every_term_iri_negotiates(server, project):
     lonely = [p for p in root.rglob("*.jsonld") if p.relative_to(root).parts[0] not in versions
               and not p.with_suffix(".html").is_file()]
     assert not lonely, f"JSON-LD without an HTML page: {lonely[:5]}"
-    base = project.base_iri
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
-    failures = []
-    try:
-        for x in names:
-            iri = rdflib.URIRef(base + x)
-            path = "/" + "/".join(__import__("urllib.parse").parse.quote(s) for s in x.split("/"))
-            for accept, ctype, fmt in (("text/html,application/xhtml+xml;q=0.9,*/*;q=0.8", "text/html; charset=utf-8", None),
-                                       ("application/ld+json", "application/ld+json", "json-ld"),
-                                       ("text/turtle", "text/turtle; charset=utf-8", "turtle")):
-                conn.request("GET", path, headers={"Accept": accept})
-                r = conn.getresponse()
-                body = r.read()
-                if r.status != 200 or r.getheader("Content-Type") != ctype:
-                    failures.append((x, accept, r.status, r.getheader("Content-Type")))
-                    continue
-                assert "Accept" in (r.getheader("Vary") or ""), x
-                link = r.getheader("Link") or ""
-                leaf = __import__("urllib.parse").parse.quote(x.rsplit("/", 1)[-1], safe="._-~")
-                assert f'<{leaf}.jsonld>; rel="alternate"; type="application/ld+json"' in link, (x, link)
-                assert f'<{leaf}.ttl>; rel="alternate"; type="text/turtle"' in link, (x, link)
-                if fmt is None:
-                    assert b"<h1" in body, x
-                    continue
-                g = rdflib.Graph()
-                g.parse(data=body.decode("utf-8"), format=fmt, publicID=str(iri))
-                if (iri, None, None) not in g and (None, None, iri) not in g:
-                    failures.append((x, accept, "IRI not described", len(g)))
-    finally:
-        conn.close()
-    assert not failures, failures[:10]
+    check_terms(port, root, project.base_iri, names)
 
 
 def test_requirement_ids_with_dots(server):
-    root, port = server["root"], server["port"]
-    dotted = sorted(p for p in root.glob("standards/*/*/*.jsonld") if "." in p.name[: -len(".jsonld")])
-    if not dotted:
+    x = dotted_requirement(server["root"])
+    if not x:
         pytest.skip("no requirement id with a dot in the built catalogues")
-    x = "/" + dotted[0].relative_to(root).as_posix()[: -len(".jsonld")]
-    for accept, ctype in (("text/turtle", "text/turtle; charset=utf-8"), ("application/ld+json", "application/ld+json"),
-                          (None, "text/html; charset=utf-8")):
-        status, headers, _ = get(port, x, accept)
-        assert (status, headers["content-type"]) == (200, ctype), (x, accept)
+    check_dotted(server["port"], x)
 
 
 def test_negotiation_rules(server):
@@ -151,33 +92,19 @@ def test_negotiation_rules(server):
     names = term_names(root)
     if not names:
         pytest.skip("no term files")
-    x = "/" + names[0]
-    cases = {
-        "*/*": "text/html; charset=utf-8",
-        "application/json": "application/ld+json",
-        "text/turtle;q=0.5, application/ld+json;q=0.9": "application/ld+json",
-        "text/html;q=0.1, text/turtle": "text/turtle; charset=utf-8",
-        "text/*": "text/html; charset=utf-8",
-        "application/ld+json;q=0, */*;q=0.1": "text/html; charset=utf-8",
-    }
-    for accept, ctype in cases.items():
-        status, headers, _ = get(port, x, accept)
-        assert (status, headers["content-type"]) == (200, ctype), accept
-    status, headers, _ = get(port, x, "image/png")
-    assert status == 406 and "Accept" in headers.get("vary", "")
-    # the files themselves, without negotiation
-    for ext, ctype in (("jsonld", "application/ld+json"), ("ttl", "text/turtle; charset=utf-8"),
-                       ("html", "text/html; charset=utf-8")):
-        status, headers, _ = get(port, f"{x}.{ext}", "image/png")
-        assert (status, headers["content-type"]) == (200, ctype)
-    status, headers, body = get(port, x, "text/turtle", method="HEAD")
-    assert status == 200 and body == b""
+    check_negotiation(port, names[0])
+    check_direct_files(port, names[0])
+    folder = folder_term(root)
+    if folder:
+        check_negotiation(port, folder)
 
 
 def test_unknown_paths_404(server):
-    port = server["port"]
-    for path in ("/NoSuchTerm", "/NoSuchTerm.jsonld", "/criteria/XXX-99", "/no/such/dir/", "/working/nothing.ttl"):
-        assert get(port, path, "text/turtle")[0] == 404, path
+    check_unknown(server["port"])
+
+
+def test_static_content_types(server):
+    check_static_types(server["port"], server["root"])
 
 
 SECRET = "crm-serve-secret-7f3a"
