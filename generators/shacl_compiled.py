@@ -259,18 +259,19 @@ class CompiledShapes:
                     self._check(node, shape, results)
         return results
 
-    def _conforms(self, node, shape_iri: str) -> bool:
+    def _node_results(self, node, shape_iri: str) -> list:
+        """All results of ``node`` against one node shape (memoised). pyshacl reports them, as
+        sh:detail of the sh:node result, beside that result; so does this checker."""
         key = (node, shape_iri)
         hit = self._conf_memo.get(key)
         if hit is None:
-            self._conf_memo[key] = True  # a cycle counts as conforming while it is evaluated
-            res: list = []
-            self._check(node, self.shapes[shape_iri], res, stop_at_first=True)
-            hit = not res
+            self._conf_memo[key] = []  # a cycle counts as conforming while it is evaluated
+            hit = []
+            self._check(node, self.shapes[shape_iri], hit)
             self._conf_memo[key] = hit
         return hit
 
-    def _check(self, node, shape: NodeShape, results: list, stop_at_first: bool = False) -> None:
+    def _check(self, node, shape: NodeShape, results: list) -> None:
         props = self._data.get(node, {})
         for ps in shape.props:
             values = props.get(ps.path, ())
@@ -297,7 +298,7 @@ class CompiledShapes:
                 if ps.max_incl is not None and not self._range_ok(v, ps.max_incl, -1):
                     results.append((node, path, "MaxInclusive", v))
                 for n_iri in ps.nodes:
-                    if not self._conforms(v, n_iri):
+                    sub = self._node_results(v, n_iri)
+                    if sub:
                         results.append((node, path, "Node", v))
-            if stop_at_first and results:
-                return
+                        results.extend(sub)

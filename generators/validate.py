@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import functools
 import json
 import re
 import sys
@@ -150,7 +151,12 @@ class ArtifactSet:
             import jsonschema_rs
         except ImportError:  # pragma: no cover - a declared dependency
             return {}
-        return {name: jsonschema_rs.Draft202012Validator(s, validate_formats=True) for name, s in self.schemas.items()}
+        # date and date-time are decided by python-jsonschema's own checkers (memoised): jsonschema-rs
+        # accepts year 0000 and leap seconds, which python-jsonschema rejects. uri stays native
+        # (equal on every probe in tests/test_bench_inputs.py, and far faster than rfc3987).
+        formats = {"date": _py_date, "date-time": _py_date_time}
+        return {name: jsonschema_rs.Draft202012Validator(s, validate_formats=True, formats=formats)
+                for name, s in self.schemas.items()}
 
     @cached_property
     def compiled_shapes(self):
@@ -798,6 +804,21 @@ def node_iri(doc_key: str, path: str) -> str:
 
     # brackets are percent-encoded: they are not IRI characters (pyoxigraph drops such IRIs)
     return f"{NODE_IRI}{doc_key}:{quote(path, safe='$._-')}"
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _py_format(fmt: str, value: str) -> bool:
+    from jsonschema import FormatChecker
+
+    return FormatChecker().conforms(value, fmt)
+
+
+def _py_date(value: str) -> bool:
+    return _py_format("date", value)
+
+
+def _py_date_time(value: str) -> bool:
+    return _py_format("date-time", value)
 
 
 _MIN_CHUNK = 100  # documents per worker below which forking does not pay
