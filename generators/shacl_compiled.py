@@ -256,7 +256,7 @@ class CompiledShapes:
                     if shape.iri in seen:
                         continue
                     seen.add(shape.iri)
-                    self._check(node, shape, results)
+                    results.extend(self._node_results(node, shape.iri))
         return results
 
     def _node_results(self, node, shape_iri: str) -> list:

@@ -320,12 +320,47 @@ class Validator:
                 try:
                     if fast.is_valid(doc):
                         return []
-                except (ValueError, TypeError, OverflowError):
-                    pass  # a value jsonschema-rs cannot take (e.g. a huge integer): the reference decides
+                    found = self._fast_schema_findings(fast, doc, arts.schemas[ctype])
+                    if found is not None:
+                        return found
+                except (ValueError, TypeError, OverflowError, KeyError, IndexError):
+                    pass  # a value or error jsonschema-rs cannot give us: the reference decides
         validator = arts.validators[ctype]
         out = []
         for err in validator.iter_errors(doc):
             out.extend(self._explain(err, arts.schemas[ctype]))
+        uniq = {}
+        for f in out:
+            uniq.setdefault((f.path, f.rule, f.message), f)
+        return sorted(uniq.values(), key=lambda f: (f.path, f.rule, f.message))
+
+    # error kinds whose finding is built from the instance and the failing schema alone (not from
+    # python-jsonschema's message text); any other kind sends the document to python-jsonschema
+    _FAST_KINDS = frozenset({"required", "additionalProperties", "enum", "type", "format", "contains", "pattern"})
+
+    def _fast_schema_findings(self, fast, doc: dict, root_schema: dict) -> list[Finding] | None:
+        """The findings python-jsonschema + ``_explain`` give, from jsonschema-rs errors, or None
+        when an error needs python-jsonschema's own wording (tests/test_bench_inputs.py compares
+        both on every invalid sample and generated credential)."""
+        out = []
+        for e in fast.iter_errors(doc):
+            kw = e.kind.name
+            if kw not in self._FAST_KINDS:
+                return None
+            sp = list(e.schema_path)
+            if not sp or sp[-1] != kw:
+                return None
+            schema = root_schema
+            for part in sp[:-1]:
+                schema = schema[part]
+            if kw == "required":
+                name = e.kind.as_dict().get("property")
+                message = f"{name!r} is a required property"
+            else:
+                message = ""
+            out.extend(self._explain(_FastError(kw, list(e.instance_path), schema, e.instance, message), root_schema))
+        if not out:
+            return None
         uniq = {}
         for f in out:
             uniq.setdefault((f.path, f.rule, f.message), f)
@@ -764,13 +799,47 @@ class Validator:
             groups.setdefault(item[2].version, []).append(item)
         for items in groups.values():
             arts = items[0][2]
-            triples = []
-            for key, _, _, (trs, ids) in items:
-                triples.extend(_rename(trs, key, ids))
-            found = self.check_shacl_triples(triples, arts)
+            found = self._shacl_per_document(items, arts) if self.shacl_engine == "compiled" else None
+            if found is None:
+                triples = []
+                for key, _, _, (trs, ids) in items:
+                    triples.extend(_rename(trs, key, ids))
+                found = self.check_shacl_triples(triples, arts)
             for key, report, _, _ in items:
                 report.findings.extend(found.get(key, []))
         return reports
+
+    def _shacl_per_document(self, items, arts: ArtifactSet) -> dict[str, list[Finding]] | None:
+        """The compiled checker one document at a time. Equivalent to checking the renamed batch
+        graph: renaming makes the documents' nodes disjoint (an IRI one document defines is
+        renamed in that document only; blank nodes get the document key), so no node's values
+        come from two documents either way. Only the results' nodes are renamed here."""
+        compiled = arts.compiled_shapes
+        if compiled is None:
+            return None
+        import pyoxigraph as ox
+
+        from .shacl_compiled import Unsupported
+
+        rows = []
+        for key, _, _, (trs, ids) in items:
+            try:
+                found = compiled.validate(trs)
+            except Unsupported:
+                return None
+            if not found:
+                continue
+
+            def name(t):
+                if isinstance(t, ox.NamedNode):
+                    path = ids.get(t.value)
+                    return node_iri(key, path) if path is not None else t.value
+                if isinstance(t, ox.BlankNode):
+                    return key + t.value
+                return t.value
+
+            rows.extend((name(f), p, comp, None if v is None else name(v), None) for f, p, comp, v in found)
+        return self._shacl_findings(rows, arts)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -782,27 +851,53 @@ _SKIP_KEYS = {"@context", "proof", "credentialStatus", "credentialSchema", "rend
 def _skolemize(obj, doc_key: str, ids: dict, parts=()):
     """Give every object without an id a temporary IRI encoding its JSON path; record where
     each real id first appears (``ids``: IRI -> JSON path)."""
+    return _skolemize_at(obj, doc_key, ids, json_path(parts))
+
+
+_SEGMENTS: dict = {}
+
+
+def _segment(k) -> str:
+    """json_path's text for one key (memoised)."""
+    seg = _SEGMENTS.get(k)
+    if seg is None:
+        seg = json_path((k,))[1:]
+        if len(_SEGMENTS) < 100_000:
+            _SEGMENTS[k] = seg
+    return seg
+
+
+def _skolemize_at(obj, doc_key: str, ids: dict, path: str):
     if isinstance(obj, list):
-        return [_skolemize(v, doc_key, ids, parts + (i,)) for i, v in enumerate(obj)]
+        return [_skolemize_at(v, doc_key, ids, f"{path}[{i}]") if isinstance(v, (dict, list)) else v
+                for i, v in enumerate(obj)]
     if not isinstance(obj, dict):
         return obj
-    if any(k in obj for k in ("@value", "@list", "@set")):
+    if "@value" in obj or "@list" in obj or "@set" in obj:
         return obj
     out = {}
     for k, v in obj.items():
-        out[k] = v if k in _SKIP_KEYS else _skolemize(v, doc_key, ids, parts + (k,))
+        if k in _SKIP_KEYS or not isinstance(v, (dict, list)):
+            out[k] = v
+        else:
+            out[k] = _skolemize_at(v, doc_key, ids, path + _segment(k))
     own = obj.get("id", obj.get("@id"))
     if own is None:
-        out["@id"] = node_iri(doc_key, json_path(parts))
+        out["@id"] = node_iri(doc_key, path)
     elif isinstance(own, str):
-        ids.setdefault(own, json_path(parts))
+        ids.setdefault(own, path)
     return out
 
 
+_QUOTE_FREE = re.compile(r"[A-Za-z0-9_.~$\[\]-]*")
+
+
 def node_iri(doc_key: str, path: str) -> str:
+    # brackets are percent-encoded: they are not IRI characters (pyoxigraph drops such IRIs)
+    if _QUOTE_FREE.fullmatch(path):  # the common case, same result as quote() below
+        return f"{NODE_IRI}{doc_key}:{path.replace('[', '%5B').replace(']', '%5D')}"
     from urllib.parse import quote
 
-    # brackets are percent-encoded: they are not IRI characters (pyoxigraph drops such IRIs)
     return f"{NODE_IRI}{doc_key}:{quote(path, safe='$._-')}"
 
 
@@ -819,6 +914,17 @@ def _py_date(value: str) -> bool:
 
 def _py_date_time(value: str) -> bool:
     return _py_format("date-time", value)
+
+
+@dataclass
+class _FastError:
+    """The parts of a jsonschema ValidationError that ``Validator._explain`` reads."""
+    validator: str
+    absolute_path: list
+    schema: dict
+    instance: object
+    message: str
+    context: tuple = ()
 
 
 _MIN_CHUNK = 100  # documents per worker below which forking does not pay

@@ -158,6 +158,64 @@ def test_jsonschema_rs_verdict_equals_python_jsonschema(project, corpus, fast):
     assert checked > 2000
 
 
+def _mutants(n=300, seed=7):
+    """Seeded mutations of the samples hitting every JSON Schema keyword (for the findings test)."""
+    import random
+
+    rnd = random.Random(seed)
+    values = [None, True, 0, -1, 1.5, 1e308, "", "x", [], {}, ["a"], {"id": 3}, "2026-02-30", "social.labor", "not a uri",
+              "did:web:x", [1, 2], {"type": ["Nothing"]}, "0000-01-01", "2026-12-31T23:59:60Z"]
+    base = [d for _, d in _samples()]
+    out = []
+    for i in range(n):
+        doc = copy.deepcopy(rnd.choice(base))
+        for _ in range(rnd.randint(1, 3)):
+            paths, stack = [], [((), doc)]
+            while stack:
+                path, o = stack.pop()
+                if isinstance(o, dict):
+                    for k, v in o.items():
+                        paths.append(path + (k,))
+                        stack.append((path + (k,), v))
+                elif isinstance(o, list):
+                    for j, v in enumerate(o):
+                        paths.append(path + (j,))
+                        stack.append((path + (j,), v))
+            path = rnd.choice(paths)
+            parent = doc
+            for k in path[:-1]:
+                parent = parent[k]
+            r = rnd.random()
+            if r < 0.6:
+                parent[path[-1]] = copy.deepcopy(rnd.choice(values))
+            elif r < 0.8 and isinstance(parent, dict):
+                parent[rnd.choice(["foo", "auditScore", "name", "type", "id"])] = copy.deepcopy(rnd.choice(values))
+            elif isinstance(parent, dict):
+                parent.pop(path[-1])
+            else:
+                parent.pop(path[-1])
+        out.append((f"mutant-{i}", doc))
+    return out
+
+
+def test_fast_schema_findings_equal_python_jsonschema_findings(project, corpus, fast, reference):
+    """Findings built from jsonschema-rs errors == findings built from python-jsonschema errors."""
+    arts = fast.sets[project.context_url()]
+    _, invalid = corpus
+    docs = [(n, d) for n, d in _samples()] + [(n, d) for n, d, _ in invalid] + _mutants()
+    fast_built = 0
+    for name, doc in docs:
+        t = next((x for x in doc.get("type", []) if isinstance(x, str) and x in arts.schemas), None) if isinstance(doc.get("type"), list) else None
+        if t is None:
+            continue
+        ours = fast.check_schema(doc, arts, t)
+        theirs = reference.check_schema(doc, arts, t)
+        assert ours == theirs, (name, [f.render() for f in ours], [f.render() for f in theirs])
+        if fast._fast_schema_findings(arts.fast_validators[t], doc, arts.schemas[t]) is not None:
+            fast_built += 1
+    assert fast_built >= 1000, "the generated invalid credentials are explained without python-jsonschema"
+
+
 # ---- JSON-LD: pyoxigraph triples == pyld triples ----------------------------------------------------
 
 def _canon(term):
@@ -296,15 +354,34 @@ def _triples_for(validator, docs):
     return out
 
 
-def test_compiled_shacl_equals_pyshacl_on_samples_and_generated(project, corpus, reference):
+@pytest.fixture(scope="module")
+def shacl_full(project, corpus, reference):
+    """pyshacl and the compiled checker on one graph of every sample and all 2,000 generated
+    credentials (RDF from pyld; about two minutes of pyshacl)."""
+    arts = reference.sets[project.context_url()]
+    docs = _samples() + _docs(corpus)
+    triples = _triples_for(reference, docs)
+    return docs, _rows_compiled(arts, triples), _rows_pyshacl(arts, triples)
+
+
+def test_compiled_shacl_equals_pyshacl_on_the_full_corpus(project, reference, shacl_full):
     arts = reference.sets[project.context_url()]
     assert arts.compiled_shapes is not None, "our shapes use only the compiled subset"
-    docs = _samples() + _stratified(corpus, SHACL_SUBSET)
-    triples = _triples_for(reference, docs)
-    ours, theirs = _rows_compiled(arts, triples), _rows_pyshacl(arts, triples)
+    _, ours, theirs = shacl_full
     assert ours == theirs, (sorted(set(ours) - set(theirs))[:5], sorted(set(theirs) - set(ours))[:5])
     comps = {c for _, _, c, _ in theirs}
     assert {"Datatype", "In", "MinCount"} <= comps, comps  # the invalid corpus exercises SHACL too
+
+
+def test_every_generated_valid_credential_conforms_under_pyshacl(corpus, shacl_full):
+    from generators.validate import _locate
+
+    docs, _, theirs = shacl_full
+    n_samples = len(_samples())
+    valid_keys = {f"d{i}" for i, (name, _) in enumerate(docs) if i >= n_samples and name.startswith("valid-")}
+    assert len(valid_keys) == 1000
+    bad = [r for r in theirs if _locate(r[0])[0][0] in valid_keys]
+    assert not bad, bad[:5]
 
 
 def test_compiled_shacl_equals_pyshacl_on_broken_rdf(project, reference):

@@ -1,0 +1,220 @@
+"""Validation benchmark (issue 5, part 2).
+
+1,000 valid and 1,000 invalid credentials generated deterministically (``validation_inputs``,
+seed 5), measured in one run against named baselines:
+
+1. the JSON Schema stage alone on one core: ``Validator.check_schema`` (verdict and findings) vs
+   python-jsonschema ``Draft202012Validator`` + ``FormatChecker`` ``iter_errors`` on the same
+   generated schemas (the engine linkml-validate uses);
+2. all three stages (JSON Schema, JSON-LD, SHACL) on the batch through ``Validator`` vs, per
+   document, pyld expansion with the pinned contexts + ``pyshacl.validate`` (inference none);
+3. ``crm-vocab validate`` on the 2,000 files vs the ``linkml-validate`` CLI.
+
+Correctness of the inputs and of the fast paths is asserted in tests/test_bench_inputs.py.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from . import harness
+from . import validation_inputs as vi
+
+SEED = 5
+
+
+def _rate(n, m):
+    return n / m["median"]
+
+
+def run(quick: bool) -> dict:
+    from generators.project import load_project
+    from generators import validate as gv
+
+    project = load_project(harness.ROOT)
+    arts_dir = project.default_out / project.working_version
+    if not (arts_dir / "context.jsonld").exists():
+        harness.run_cmd([str(harness.BIN / "crm-vocab"), "build"], timeout=1800)
+    valid, invalid = vi.generate(1000, 1000, seed=SEED)
+    docs = valid + [(n, d) for n, d, _ in invalid]
+    N = len(docs)
+    rows, ratios, targets, notes = [], [], [], []
+
+    # ---- 1. JSON Schema stage alone, one core ---------------------------------------------
+    v1 = gv.Validator(project, jobs=1)
+    arts = v1.sets[project.context_url()]
+    types = [d["type"][0] for _, d in docs]
+
+    def ours_schema():
+        gv._py_format.cache_clear()  # cold format caches every run
+        for (name, doc), t in zip(docs, types):
+            v1.check_schema(doc, arts, t)
+
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    ref = {t: Draft202012Validator(s, format_checker=FormatChecker()) for t, s in arts.schemas.items()}
+
+    def jsonschema_errors():
+        for (name, doc), t in zip(docs, types):
+            list(ref[t].iter_errors(doc))
+
+    def jsonschema_verdict():
+        for (name, doc), t in zip(docs, types):
+            ref[t].is_valid(doc)
+
+    def rs_verdict():
+        gv._py_format.cache_clear()
+        for (name, doc), t in zip(docs, types):
+            arts.fast_validators[t].is_valid(doc)
+
+    runs = 3 if quick else 7
+    m_ours = harness.measure(ours_schema, runs=runs, warmup=1)
+    m_js = harness.measure(jsonschema_errors, runs=1 if quick else 3, warmup=0 if quick else 1)
+    m_rs_v = harness.measure(rs_verdict, runs=runs, warmup=1)
+    m_js_v = harness.measure(jsonschema_verdict, runs=1 if quick else 3, warmup=0)
+    r_ours, r_js = _rate(N, m_ours), _rate(N, m_js)
+    rows += [
+        harness.row(f"1. JSON Schema stage, ours (verdict + findings), {N} credentials", m_ours, f"{r_ours:,.0f} credentials/s"),
+        harness.row(f"1. python-jsonschema iter_errors + FormatChecker, {N} credentials", m_js, f"{r_js:,.0f} credentials/s"),
+        harness.row("1. verdict only: jsonschema-rs is_valid (date/date-time via python checkers)", m_rs_v, f"{_rate(N, m_rs_v):,.0f} credentials/s"),
+        harness.row("1. verdict only: python-jsonschema is_valid + FormatChecker", m_js_v, f"{_rate(N, m_js_v):,.0f} credentials/s"),
+    ]
+    ratios.append({"name": "JSON Schema stage: ours / python-jsonschema (credentials/s)", "value": r_ours / r_js,
+                   "baseline": "jsonschema.Draft202012Validator + FormatChecker, iter_errors"})
+    targets += [
+        {"target": "JSON Schema stage >= 20,000 credentials/s on one core", "measured": f"{r_ours:,.0f}/s", "met": r_ours >= 20000},
+        {"target": "JSON Schema stage >= 5x python-jsonschema", "measured": f"{r_ours / r_js:.1f}x", "met": r_ours / r_js >= 5},
+    ]
+
+    # ---- 2. all three stages on the batch -------------------------------------------------
+    v2 = gv.Validator(project)  # default: compiled SHACL, workers = usable cores
+    v2.validate_documents(docs[:4])
+    bruns = 2 if quick else 5
+    m_b1 = harness.measure(lambda: v2.validate_documents(docs, jobs=1), runs=bruns, warmup=1)
+    m_b2 = harness.measure(lambda: v2.validate_documents(docs), runs=bruns, warmup=1)
+    reports = m_b2["result"]
+    n_valid_ok = sum(r.valid for r in reports[: len(valid)])
+    n_invalid_ok = sum(not r.valid for r in reports[len(valid):])
+    r_b1, r_b2 = _rate(N, m_b1), _rate(N, m_b2)
+    rows += [
+        harness.row(f"2. Validator, 3 stages, batch of {N}, 1 process", m_b1, f"{r_b1:,.0f} credentials/s"),
+        harness.row(f"2. Validator, 3 stages, batch of {N}, {v2.jobs} processes (default)", m_b2,
+                    f"{r_b2:,.0f} credentials/s; {n_valid_ok} valid / {n_invalid_ok} invalid as expected"),
+    ]
+
+    # baseline: per document pyld expand (pinned contexts) + pyshacl.validate, inference none
+    import pyshacl
+    from pyld import jsonld
+    from rdflib import Graph
+
+    shapes = Graph().parse(data=arts.shapes_ttl, format="turtle")
+    loader = v1.registry.loader()
+    k = 10 if quick else 60
+    subset = valid[: k // 2] + [(n, d) for n, d, _ in invalid[: k // 2]]
+    prepared = []
+    for name, doc in subset:
+        ctxs = v1._contexts_for_processing(doc, gv.Report(name))
+        body = {kk: vv for kk, vv in doc.items() if kk != "@context"}
+        body["@context"] = ctxs
+        prepared.append(body)
+
+    def pyshacl_per_doc():
+        for body in prepared:
+            nq = jsonld.to_rdf(jsonld.expand(body, {"documentLoader": loader}), {"format": "application/n-quads"})
+            g = Graph().parse(data=nq, format="nquads")
+            pyshacl.validate(g, shacl_graph=shapes, inference="none")
+
+    m_ps = harness.measure(pyshacl_per_doc, runs=1 if quick else 3, warmup=0)
+    r_ps = _rate(len(prepared), m_ps)
+    rows.append(harness.row(f"2. pyld expand + pyshacl.validate per document, {len(prepared)} of them (half valid)", m_ps,
+                            f"{r_ps:,.1f} credentials/s; {N} would take ~{N / r_ps:,.0f} s (extrapolated)"))
+    ratios += [
+        {"name": "3 stages, batch: ours (default, all cores) / pyshacl per document", "value": r_b2 / r_ps,
+         "baseline": "pyld expand + pyshacl.validate per document (subset, extrapolated)"},
+        {"name": "3 stages, batch: ours (1 process) / pyshacl per document", "value": r_b1 / r_ps,
+         "baseline": "pyld expand + pyshacl.validate per document (subset, extrapolated)"},
+    ]
+    targets += [
+        {"target": "3 stages >= 500 credentials/s on a batch", "measured": f"{r_b2:,.0f}/s ({v2.jobs} processes); {r_b1:,.0f}/s (1 process)",
+         "met": r_b2 >= 500},
+        {"target": "3 stages >= 10x per-document pyshacl", "measured": f"{r_b2 / r_ps:,.0f}x", "met": r_b2 / r_ps >= 10},
+    ]
+
+    # ---- 3. the command lines --------------------------------------------------------------
+    tmp = Path(tempfile.mkdtemp(prefix="bench-validation-"))
+    try:
+        vpaths, ipaths = vi.write(tmp, 1000, 1000, seed=SEED)
+        files = [str(p) for p in vpaths + ipaths]
+        cli = [str(harness.BIN / "crm-vocab"), "validate", "--format", "json", *files]
+        m_cli = harness.measure_cmd(cli, runs=1 if quick else 3, ok_codes=(0, 1), timeout=1800)
+        out = json.loads(m_cli["stdout"])
+        statuses = [r["status"] for r in out["reports"]]
+        assert statuses[: len(vpaths)] == ["valid"] * len(vpaths) and "valid" not in statuses[len(vpaths):]
+        r_cli = N / m_cli["median"]
+        rows.append(harness.row(f"3. crm-vocab validate --format json, {N} files, one command", m_cli,
+                                f"{r_cli:,.0f} files/s; peak RSS {m_cli['peak_rss_bytes'] / 2**20:,.0f} MiB"))
+
+        lv = str(harness.BIN / "linkml-validate")
+        schema = str(harness.ROOT / "model" / "untp_crm.yaml")
+        per_class = 2 if quick else 10
+        dpp = [str(p) for p in vpaths + ipaths if "dpp" in p.name]
+        dcc = [str(p) for p in vpaths + ipaths if "dcc" in p.name]
+        # valid and invalid alike, both classes; one command per class with several files, so the
+        # baseline pays its start-up once per class, as a user scripting it would
+        pick = lambda xs: xs[:: max(1, len(xs) // per_class)][:per_class]  # noqa: E731
+        one = [[lv, "-s", schema, "-C", c, f] for c, f in (("DigitalProductPassport", dpp[0]), ("DigitalConformityCredential", dcc[0]))]
+        many = [[lv, "-s", schema, "-C", c, *pick(fs)] for c, fs in (("DigitalProductPassport", dpp), ("DigitalConformityCredential", dcc))]
+
+        def seq(cmds):
+            t0 = time.perf_counter()
+            for c in cmds:
+                harness.run_cmd(c, ok_codes=(0, 1), timeout=1800)
+            return time.perf_counter() - t0
+
+        lruns = 1 if quick else 3
+        t_one = harness.summarise([seq(one) for _ in range(lruns)])
+        t_many = harness.summarise([seq(many) for _ in range(lruns)])
+        per_file = max(0.0, (t_many["median"] - t_one["median"]) / (2 * (per_class - 1)))
+        est = t_one["median"] + per_file * (N - 2)
+        rows += [
+            harness.row("3. linkml-validate, 1 file per class (2 commands)", t_one, "start-up dominated"),
+            harness.row(f"3. linkml-validate, {per_class} files per class (2 commands)", t_many,
+                        f"marginal {per_file * 1e3:,.0f} ms/file; {N} files extrapolated: ~{est:,.0f} s"),
+        ]
+        ratios.append({"name": f"CLI, {N} files: linkml-validate (extrapolated) / crm-vocab validate", "value": est / m_cli["median"],
+                       "baseline": f"linkml-validate -s model/untp_crm.yaml -C <class>, {2 * per_class} of {N} files measured, linear extrapolation"})
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    notes = f"""Inputs: `bench/validation_inputs.py` (seed {SEED}): 1,000 valid credentials varied from the four valid
+samples (ids, names, numbers within range, list lengths) and 1,000 invalid ones, each broken in one of the six ways of
+`model/samples/invalid/expected.yaml` (bad date, missing required, unknown property, wrong enum, wrong nesting, wrong
+type), both credential types. Their correctness (valid under our validator, python-jsonschema and pyshacl; invalid with
+the intended finding) and the equality of every fast path with its reference engine are asserted in
+`tests/test_bench_inputs.py`.
+
+- **1.** "Ours" is the whole JSON Schema stage as `crm-vocab validate` runs it: the jsonschema-rs verdict, and for a
+  rejected credential the findings built from jsonschema-rs errors (python-jsonschema only for error kinds whose wording
+  is its own). Formats `date`/`date-time` are decided by python-jsonschema's own checkers (jsonschema-rs accepts year
+  0000 and leap seconds); their memo is cleared before every run. One process, one core.
+- **2.** Batch = the 2,000 credentials in one `validate_documents` call (what the CLI does with many files). The default
+  uses forked workers, one per usable core ({v2.jobs} here); the 1-process row is the single-core figure. The pyshacl
+  baseline gets the same pinned contexts and shapes, per document; it is measured on {len(prepared)} credentials and
+  extrapolated linearly (it needs about a tenth of a second each).
+- **3.** `linkml-validate` is run as one command per class with several files (its start-up paid once per class),
+  measured with 1 and with {per_class} files per class; the marginal time per file is extrapolated to 2,000 files. It
+  validates against the LinkML model (its own JSON Schema via python-jsonschema), not the JSON-LD or SHACL stages.
+"""
+    return {"title": "Validation: 1,000 valid + 1,000 invalid credentials",
+            "baseline": "python-jsonschema (linkml-validate's engine); pyld + pyshacl per document; linkml-validate CLI",
+            "rows": rows, "ratios": ratios, "targets": targets, "notes": notes + _history()}
+
+
+def _history() -> str:
+    p = Path(__file__).with_name("validation_history.md")
+    return "\n" + p.read_text(encoding="utf-8") if p.exists() else ""
