@@ -196,3 +196,17 @@ def check_static_types(port: int, root: Path) -> None:
         if (status, headers.get("content-type")) != (200, STATIC_TYPES[ext]):
             wrong[rel] = (status, headers.get("content-type"), "expected", STATIC_TYPES[ext])
     assert not wrong, wrong
+
+
+def check_folders(port: int, root: Path) -> None:
+    """A folder without its slash is redirected to it (unless it is also a term, see
+    check_negotiation); with the slash and no index.html it is not found."""
+    plain = next(p.name for p in sorted(root.iterdir()) if p.is_dir() and (p / "index.html").is_file()
+                 and not any((root / f"{p.name}.{e}").exists() for e in ("html", "jsonld", "ttl")))
+    status, headers, _ = get(port, f"/{plain}")
+    assert status == 301 and headers.get("location", "").endswith(f"/{plain}/"), (plain, status, headers)
+    assert get(port, f"/{plain}/")[0] == 200
+    folder = folder_term(root)
+    if folder:
+        assert not (root / folder / "index.html").exists()
+        assert get(port, url_path(folder) + "/")[0] == 404, folder

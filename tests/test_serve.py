@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conneg_cases import (check_direct_files, check_dotted, check_negotiation, check_static_types, check_terms,
-                          check_unknown, dotted_requirement, folder_term, get, term_names)
+from conneg_cases import (check_direct_files, check_dotted, check_folders, check_negotiation, check_static_types,
+                          check_terms, check_unknown, dotted_requirement, folder_term, get, term_names)
 
 REPO = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-m", "generators.cli"]
@@ -105,6 +105,10 @@ def test_unknown_paths_404(server):
 
 def test_static_content_types(server):
     check_static_types(server["port"], server["root"])
+
+
+def test_folders(server):
+    check_folders(server["port"], server["root"])
 
 
 SECRET = "crm-serve-secret-7f3a"
