@@ -493,7 +493,7 @@ class Validator:
             if t["type"] == "IRI":
                 return URIRef(t["value"])
             if t["type"] == "blank node":
-                return BNode(prefix + t["value"][2:])
+                return BNode(f"{prefix}x{t['value'][2:]}")  # "<doc key>x<label>": see _locate
             # normalize=False keeps the lexical form the credential wrote ("yes", not "false")
             return Literal(t["value"], lang=t.get("language"), datatype=None if t.get("language") else URIRef(t["datatype"]), normalize=False)
 
@@ -563,7 +563,9 @@ class Validator:
         by_doc: dict[str, list[Finding]] = {}
         # a nested object that breaks its own shape also makes every ancestor fail sh:node;
         # report the nested problem only, not the cascade
-        focused = {f for f, *_ in rows}
+        # (only where the nested problem can be placed in a document: a bare IRI value such as
+        # "issuer": "did:web:..." has no JSON object of its own, so its parent's sh:node result stays)
+        focused = {f for f, *_ in rows if _locate(f)[0][0] != "*"}
         for focus, rpath, comp_name, value, msg in rows:
             if comp_name == "Node" and value is not None and value in focused:
                 continue
@@ -835,7 +837,7 @@ class Validator:
                     path = ids.get(t.value)
                     return node_iri(key, path) if path is not None else t.value
                 if isinstance(t, ox.BlankNode):
-                    return key + t.value
+                    return f"{key}x{t.value}"  # "<doc key>x<label>": see _locate
                 return t.value
 
             rows.extend((name(f), p, comp, None if v is None else name(v), None) for f, p, comp, v in found)
@@ -992,7 +994,7 @@ def _rename(triples: list, doc_key: str, ids: dict) -> list:
         if isinstance(t, ox.NamedNode):
             return rename.get(t.value, t)
         if isinstance(t, ox.BlankNode):
-            return ox.BlankNode(doc_key + t.value)
+            return ox.BlankNode(f"{doc_key}x{t.value}")  # "<doc key>x<label>": see _locate
         return t
 
     if not rename:
@@ -1071,6 +1073,11 @@ def _locate(focus: str) -> list[tuple[str, str]]:
         rest = focus[len(NODE_IRI):]
         key, _, path = rest.partition(":")
         return [(key, unquote(path))]
+    m = re.match(r"^(d\d+)x", focus)
+    if m:
+        # a blank node: an object with no JSON position of its own (inside @list, a value object ...);
+        # it still belongs to its document and must be reported there, never dropped
+        return [(m.group(1), "$ (an object inside a JSON-LD @list or value object)")]
     return [("*", f"<{focus}>")]
 
 

@@ -321,3 +321,19 @@ def test_pinned_w3c_contexts_are_unchanged():
     d = REPO / "generators" / "data" / "contexts"
     assert hashlib.sha256((d / "credentials-v2.jsonld").read_bytes()).hexdigest() == "8a9f494a89ecc51db093e90e84713e07e84d6d9204364a9b3c7868b21751236f"
     assert hashlib.sha256((d / "credentials-v1.jsonld").read_bytes()).hexdigest() == "00d7dd6d3ad8b920e3e550dd3a3d9090bffcac84cdbf943da6924b3e0a5c8bb8"
+
+
+@pytest.mark.parametrize("engine", ["compiled", "pyshacl"])
+def test_shacl_results_on_nodes_without_a_json_object_are_still_reported(project, model_build, engine):
+    """A blank node (an object inside @list) and a bare IRI value checked through sh:node have no
+    JSON object of their own; their SHACL results must still reach the document's report."""
+    v = Validator(project, model_build / project.working_version)
+    v.shacl_engine = engine
+    doc = _load(SAMPLES / "valid" / "dpp-lithium-concentrate.json")
+    doc["credentialSubject"]["product"]["commodityContent"] = {"@list": [{"type": ["CommodityContent"], "commodity": "lithium"}]}
+    shacl = [f for f in v.validate_documents([("x", doc)])[0].errors if f.check == "shacl"]
+    assert any("massFraction" in f.message and "@list" in f.path for f in shacl), shacl
+    doc = _load(SAMPLES / "valid" / "dpp-minimal.json")
+    doc["issuer"] = "did:web:issuer.example.org"
+    shacl = [f for f in v.validate_documents([("x", doc)])[0].errors if f.check == "shacl"]
+    assert [f.path for f in shacl] == ["$.issuer"] and "does not conform" in shacl[0].message
