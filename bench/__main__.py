@@ -64,7 +64,7 @@ def render_section(name: str, res: dict, current: bool) -> str:
         out += ["| measurement | median | spread | runs | note |", "|---|---:|---:|---:|---|"]
         for r in rows:
             out.append(f"| {_cell(r.get('name'))} | {harness.fmt_seconds(r.get('median_s'))} | "
-                       f"{harness.fmt_seconds(r.get('spread_s'))} | {r.get('runs', '')} | "
+                       f"{harness.fmt_seconds(r.get('spread_s') if (r.get('runs') or 0) > 1 else None)} | {r.get('runs', '')} | "
                        f"{_cell(r.get('note', ''))} |")
         out.append("")
     ratios = res.get("ratios") or []
@@ -107,7 +107,7 @@ def render(results: dict[str, dict], ran: set[str]) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--only", nargs="+", metavar="NAME", help="run only these benchmarks")
+    ap.add_argument("--only", nargs="+", action="extend", metavar="NAME", help="run only these benchmarks (repeatable)")
     ap.add_argument("--quick", action="store_true",
                     help="fewer runs and inputs (for development; results are marked quick)")
     ap.add_argument("--list", action="store_true", help="list the benchmarks and exit")

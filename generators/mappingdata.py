@@ -22,6 +22,7 @@ import difflib
 import gc
 import re
 from contextlib import contextmanager
+from functools import cached_property
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -305,11 +306,17 @@ class MappingData:
     criteria_meta: dict = field(default_factory=dict)  # the `scheme:` block of criteria.yaml
 
     # -- lookups ---------------------------------------------------------------------------
-    def catalogue_for_prefix(self, prefix: str) -> Catalogue | None:
+    @cached_property
+    def _catalogue_by_prefix(self) -> dict[str, Catalogue]:
+        # built once (was a scan of every catalogue per looked-up row: rows x schemes at scale);
+        # the first catalogue with a prefix wins, as before
+        out: dict[str, Catalogue] = {}
         for cat in self.catalogues.values():
-            if cat.prefix == prefix:
-                return cat
-        return None
+            out.setdefault(cat.prefix, cat)
+        return out
+
+    def catalogue_for_prefix(self, prefix: str) -> Catalogue | None:
+        return self._catalogue_by_prefix.get(prefix)
 
     def expand(self, curie: str) -> str:
         """CURIE -> IRI, using namespaces derived from the project settings (never a file's

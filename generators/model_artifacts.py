@@ -81,7 +81,26 @@ def load_schema(project: Project):
         if ref.startswith(written):
             prefix.prefix_reference = project.base_iri + ref[len(written):]
     _check_definitions(schema, text, path)
+    _check_structure(schema, text, path)
     return schema
+
+
+def _check_structure(schema, text: str, path) -> None:
+    """The few elements the generators and the validator build on (VC envelope, ids, types)."""
+    slots, classes = schema.slots, schema.classes
+    problems = []
+    if "id" not in slots or not slots["id"].identifier:
+        problems.append(("id", "the model needs a slot `id` with `identifier: true` (a credential's node IRI)",
+                         "restore the `id` slot: identifier: true, range: uriorcurie"))
+    if "type" not in slots or str(slots["type"].slot_uri or "") not in ("rdf:type", "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"):
+        problems.append(("type", "the model needs a slot `type` with `slot_uri: rdf:type` (JSON-LD `type` is `@type`)",
+                         "restore the `type` slot: slot_uri: rdf:type, multivalued, required"))
+    if CREDENTIAL_BASE_CLASS not in classes:
+        problems.append((CREDENTIAL_BASE_CLASS, f"the model needs the abstract class `{CREDENTIAL_BASE_CLASS}` that credential types extend",
+                         f"restore class `{CREDENTIAL_BASE_CLASS}` (class_uri cred:VerifiableCredential)"))
+    if problems:
+        name, msg, hint = problems[0]
+        raise BuildError(msg, where=f"{path}:{_line_of(text, name) or 1}", hint=hint)
 
 
 def _check_definitions(schema, text: str, path) -> None:

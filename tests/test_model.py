@@ -337,3 +337,14 @@ def test_shacl_results_on_nodes_without_a_json_object_are_still_reported(project
     doc["issuer"] = "did:web:issuer.example.org"
     shacl = [f for f in v.validate_documents([("x", doc)])[0].errors if f.check == "shacl"]
     assert [f.path for f in shacl] == ["$.issuer"] and "does not conform" in shacl[0].message
+
+
+def test_model_missing_a_structural_element_is_a_clear_error(tmp_path):
+    root = _temp_project(tmp_path)
+    model = root / "model" / "untp_crm.yaml"
+    text = model.read_text(encoding="utf-8")
+    model.write_text(text.replace("  id:\n    identifier: true\n", "  id:\n"), encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "generators.cli", "--project", str(root), "build", "--out", str(tmp_path / "o")],
+                       capture_output=True, text=True)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "slot `id` with `identifier: true`" in r.stderr and "untp_crm.yaml:" in r.stderr and "fix:" in r.stderr
