@@ -174,7 +174,7 @@ def run(quick: bool) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-recognition-") as tmp:
         for n_s, n_r in sizes:
             tree = make_tree(Path(tmp) / f"{n_s}x{n_r}", n_s, n_r)
-            loads, q50, q95, naive, peak, res = [], [], [], [], 0, None
+            loads, peak, res = [], 0, None
             for i in range(load_runs):
                 # queries only in the first run; later runs time the load again
                 r = harness.run_cmd([PY, "-m", "bench.bench_recognition", "child", str(tree),

@@ -15,9 +15,7 @@ Correctness of the inputs and of the fast paths is asserted in tests/test_bench_
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path

@@ -19,6 +19,7 @@ import io
 from html import escape
 from pathlib import Path
 
+from .fsutil import display_path
 from .errors import UsageError
 
 FULL, PARTIAL, RELATED, GAP, UNDECIDED = "full", "partial", "related", "gap", "undecided"
@@ -80,7 +81,7 @@ def compute(md, project=None) -> dict:
             counts[st] += 1
             row_cells[cid] = {
                 "status": st,
-                "rows": [f"{_display(m.path, root)}:{m.line}" for m in rows],
+                "rows": [f"{display_path(m.path, root)}:{m.line}" for m in rows],
                 "mappings": [
                     f"{m.subject_id} {m.predicate_id}{' Not' if m.negated else ''} {m.object_id}" for m in rows
                 ],
@@ -112,14 +113,6 @@ def compute(md, project=None) -> dict:
     }
 
 
-def _display(path, root) -> str:
-    p = Path(path)
-    if root is not None:
-        try:
-            return p.resolve().relative_to(root).as_posix()
-        except ValueError:
-            pass
-    return p.as_posix()
 
 
 # ---- rendering -------------------------------------------------------------------------------------

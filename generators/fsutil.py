@@ -79,3 +79,14 @@ def read_json(path, *, what: str, hint: str):
         raise UsageError(f"the {what} is not JSON: {exc.msg}", where=f"{p}:{exc.lineno}:{exc.colno}", hint=hint) from None
     except RecursionError:
         raise UsageError(f"the {what} is nested too deeply to read", where=str(p), hint=hint) from None
+
+
+def display_path(path, root=None) -> str:
+    """``path`` relative to ``root`` when it lies inside it (for messages and reports), else as given."""
+    p = Path(path)
+    if root is not None:
+        try:
+            return p.resolve().relative_to(root).as_posix()
+        except ValueError:
+            pass
+    return p.as_posix()

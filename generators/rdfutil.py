@@ -26,25 +26,12 @@ def canonical(graph):
     nt = graph.serialize(format="nt", encoding="utf-8")
     ds = pyoxigraph.Dataset(pyoxigraph.parse(nt, format=pyoxigraph.RdfFormat.N_TRIPLES))
     ds.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
-    from rdflib import Literal, URIRef
-
-    def term(t):
-        # rebuilt by hand: rdflib's parsers would relabel the canonical blank nodes
-        if isinstance(t, pyoxigraph.BlankNode):
-            return BNode(t.value)
-        if isinstance(t, pyoxigraph.NamedNode):
-            return URIRef(t.value)
-        if t.language:
-            return Literal(t.value, lang=t.language)
-        if t.datatype.value == "http://www.w3.org/2001/XMLSchema#string":
-            return Literal(t.value)  # RDF 1.1: a plain literal is an xsd:string
-        return Literal(t.value, datatype=URIRef(t.datatype.value), normalize=False)
-
     out = Graph()
     for prefix, ns in graph.namespaces():
         out.bind(prefix, ns, override=True, replace=True)
     for q in ds:
-        out.add((term(q.subject), term(q.predicate), term(q.object)))
+        # rebuilt term by term: rdflib's parsers would relabel the canonical blank nodes
+        out.add((from_oxigraph(q.subject), from_oxigraph(q.predicate), from_oxigraph(q.object, plain_strings=True)))
     return out
 
 
@@ -135,3 +122,20 @@ def subgraph(graph, subjects: Iterable):
             if isinstance(o, BNode):
                 todo.append(o)
     return out
+
+
+def from_oxigraph(term, *, plain_strings: bool = False):
+    """pyoxigraph term -> rdflib term. Literals keep their lexical form (normalize=False);
+    ``plain_strings`` writes xsd:string literals as plain literals (the same in RDF 1.1)."""
+    import pyoxigraph as ox
+    from rdflib import BNode, Literal, URIRef
+
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language, normalize=False)
+    if plain_strings and term.datatype.value == "http://www.w3.org/2001/XMLSchema#string":
+        return Literal(term.value)
+    return Literal(term.value, datatype=URIRef(term.datatype.value), normalize=False)

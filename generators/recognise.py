@@ -28,6 +28,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Iterable
 
+from .fsutil import display_path
 from .errors import UsageError
 
 MET, PARTLY = 2, 1
@@ -539,7 +540,7 @@ def inputs_from_mapping_data(md, project=None):
         for m in md.crosswalks[scheme].mappings:
             disp = shown.get(m.path)
             if disp is None:
-                disp = shown[m.path] = _display(m.path, root)
+                disp = shown[m.path] = display_path(m.path, root)
             rows.append(
                 Row(
                     subject=m.subject_id,
@@ -555,14 +556,6 @@ def inputs_from_mapping_data(md, project=None):
     return schemes, criteria, rows
 
 
-def _display(path, root: Path | None) -> str:
-    p = Path(path)
-    if root is not None:
-        try:
-            return p.resolve().relative_to(root).as_posix()
-        except ValueError:
-            pass
-    return p.as_posix()
 
 
 # ---------------------------------------------------------------------------------------------

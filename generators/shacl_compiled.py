@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .rdfutil import from_oxigraph as to_rdflib  # literals read exactly as pyshacl reads them
+
 SH = "http://www.w3.org/ns/shacl#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_SUBCLASSOF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
@@ -76,20 +78,6 @@ def _ox(term):
             return ox.Literal(str(term), language=term.language)
         return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or XSD_STRING)))
     raise Unsupported(f"term {term!r}")
-
-
-def to_rdflib(term):
-    """pyoxigraph term -> rdflib term (literals keep their lexical form: normalize=False)."""
-    import pyoxigraph as ox
-    from rdflib import BNode, Literal, URIRef
-
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language, normalize=False)
-    return Literal(term.value, datatype=URIRef(term.datatype.value), normalize=False)
 
 
 class CompiledShapes:

@@ -551,7 +551,7 @@ class Validator:
                 return self._shacl_findings(rows, arts)
         from rdflib import Graph
 
-        from .shacl_compiled import to_rdflib
+        from .rdfutil import from_oxigraph as to_rdflib
 
         g = Graph()
         for t in triples:

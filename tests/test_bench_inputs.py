@@ -322,7 +322,7 @@ def _rows_pyshacl(arts, triples):
     import pyshacl
     from rdflib import RDF, Graph, Namespace
 
-    from generators.shacl_compiled import to_rdflib
+    from generators.rdfutil import from_oxigraph as to_rdflib
 
     SH = Namespace("http://www.w3.org/ns/shacl#")
     g = Graph()
