@@ -1,7 +1,6 @@
 """Shared pytest fixtures."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -42,19 +41,14 @@ HOSTILE_COMMENT = f'[R] <script>{HOSTILE_MARK}</script> <img src=x onerror="{HOS
 
 
 def _copy_project(dst: Path) -> Path:
-    """A copy of this checkout's sources (no build output, no releases). When the checkout has no
-    crosswalks yet, the small mapping set in tests/fixtures/site/project/mappings stands in."""
+    """A copy of this checkout's sources (no build output, no releases)."""
     import shutil
 
     dst.mkdir(parents=True, exist_ok=True)
     shutil.copy2(REPO / "pyproject.toml", dst / "pyproject.toml")
     shutil.copy2(REPO / "mkdocs.yml", dst / "mkdocs.yml")
     shutil.copytree(REPO / "model", dst / "model")
-    mappings = REPO / "mappings"
-    # CRM_SITE_TEST_MAPPINGS=fixture forces the small fixture set (while the real one is mid-edit)
-    if os.environ.get("CRM_SITE_TEST_MAPPINGS") == "fixture" or not any((mappings / "crosswalks").glob("*.sssom.tsv")):
-        mappings = REPO / "tests" / "fixtures" / "site" / "project" / "mappings"
-    shutil.copytree(mappings, dst / "mappings")
+    shutil.copytree(REPO / "mappings", dst / "mappings")
     shutil.copytree(REPO / "site", dst / "site", ignore=shutil.ignore_patterns("releases"))
     return dst
 
