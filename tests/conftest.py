@@ -101,3 +101,13 @@ def built_site(site_project, tmp_path_factory) -> Path:
 
 
 built_site_seconds: list[float] = []
+
+
+def run_cli(capsys, *argv):
+    """Run ``crm-vocab`` in-process; (exit code, stdout, stderr), and never a traceback."""
+    from generators import cli
+
+    rc = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    return rc, out, err

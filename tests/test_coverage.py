@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from generators import cli, coverage
+from generators import coverage
 from generators.build import build
 from generators.mappingdata import load_mapping_data
+from conftest import run_cli
 
 REPO = Path(__file__).resolve().parent.parent
 DOC_TREE = REPO / "tests" / "fixtures" / "recognition" / "doc"
@@ -122,12 +123,6 @@ def doc_checkout(tmp_path_factory, project):
     (root / "pyproject.toml").write_text(f'[tool.crm-vocab]\nbase-iri = "{project.base_iri}"\n', encoding="utf-8")
     return root
 
-
-def run_cli(capsys, *argv):
-    rc = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return rc, out, err
 
 
 def test_cli_formats(doc_checkout, capsys, report):

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from generators import cli
 from generators.mappingdata import load_mapping_data
 from generators.recognise import (
     STATUS_MET,
@@ -23,6 +22,8 @@ from generators.recognise import (
     load_credential,
     read_credential,
 )
+
+from conftest import run_cli
 
 REPO = Path(__file__).resolve().parent.parent
 FIX = REPO / "tests" / "fixtures" / "recognition"
@@ -236,12 +237,6 @@ def doc_checkout(tmp_path_factory, project):
     )
     return root
 
-
-def run_cli(capsys, *argv):
-    rc = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return rc, out, err
 
 
 def test_cli_text_and_json(doc_checkout, capsys):
