@@ -153,7 +153,8 @@ class Model:
     @cached_property
     def credential_types(self) -> list[str]:
         v = self.view
-        return sorted(c for c in v.class_descendants(CREDENTIAL_BASE_CLASS, reflexive=False) if not v.get_class(c).abstract)
+        return sorted(str(c) for c in v.class_descendants(CREDENTIAL_BASE_CLASS, reflexive=False)
+                      if not v.get_class(c).abstract)
 
     def uri(self, curie_or_uri: str) -> str:
         return self.view.expand_curie(str(curie_or_uri))
@@ -309,7 +310,8 @@ def postprocess_json_schema(raw: dict, model: Model, credential_type: str, versi
         if cls not in view.all_classes():
             return
         # like UNTP's schemas: the class and each of its ancestors (VerifiableCredential for credentials)
-        must = [cls] + list(view.class_ancestors(cls, reflexive=False))
+        # str(): SchemaView hands out ClassDefinitionName (a str subclass) that jsonschema-rs rejects
+        must = [str(cls)] + [str(a) for a in view.class_ancestors(cls, reflexive=False)]
         props["type"] = {
             "type": "array",
             "items": {"type": "string"},

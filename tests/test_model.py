@@ -208,6 +208,28 @@ def test_two_model_builds_are_byte_identical(project, model_build, tmp_path):
     assert _tree(again) == _tree(model_build)
 
 
+def _plain_json(o) -> bool:
+    """Only the types json.loads yields (no str subclasses such as LinkML's ClassDefinitionName)."""
+    if isinstance(o, dict):
+        return all(type(k) is str and _plain_json(v) for k, v in o.items())
+    if isinstance(o, list):
+        return all(_plain_json(v) for v in o)
+    return o is None or type(o) in (str, int, float, bool)
+
+
+def test_in_memory_artifacts_equal_the_built_ones(project, model_build):
+    """Without a build, validate generates the artifacts in memory: they must be the very same
+    plain JSON as the files (CI once failed here: jsonschema-rs rejects str subclasses)."""
+    from generators.validate import ArtifactSet
+
+    v = project.working_version
+    mem = ArtifactSet.generate(project)
+    disk = ArtifactSet.from_dir(v, model_build / v, project.context_url(v))
+    assert _plain_json(mem.schemas) and _plain_json(mem.context)
+    assert mem.schemas == disk.schemas and mem.context == disk.context
+    assert set(mem.fast_validators) == set(disk.schemas)
+
+
 def _temp_project(tmp_path: Path, base: str | None = None) -> Path:
     root = tmp_path / "proj"
     root.mkdir()
