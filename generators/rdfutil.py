@@ -36,18 +36,88 @@ def canonical(graph):
 
 
 def to_turtle(graph, prefixes: Mapping[str, str] | None = None) -> str:
-    from rdflib import Graph
+    """Turtle for ``graph``: pyoxigraph's writer (Rust, ~1,000 times faster than rdflib's on the
+    small per-term graphs) when there are no blank nodes, rdflib's otherwise (it nests blank
+    nodes as ``[ ... ]`` and lists as ``( ... )``, which keeps e.g. the SHACL shapes readable)."""
+    from rdflib import BNode, Graph
 
-    g = canonical(graph)
-    if prefixes:
-        h = Graph(bind_namespaces="none")
-        for p, ns in sorted(prefixes.items()):
-            h.bind(p, ns, override=True, replace=True)
-        for t in g:
-            h.add(t)
-        g = h
-    text = g.serialize(format="turtle")
-    return text if text.endswith("\n") else text + "\n"
+    if any(isinstance(t, BNode) for triple in graph for t in triple):
+        g = canonical(graph)
+        if prefixes:
+            h = Graph(bind_namespaces="none")
+            for p, ns in sorted(prefixes.items()):
+                h.bind(p, ns, override=True, replace=True)
+            for t in g:
+                h.add(t)
+            g = h
+        text = g.serialize(format="turtle")
+        return text if text.endswith("\n") else text + "\n"
+    if prefixes is None:
+        prefixes = {p: str(ns) for p, ns in graph.namespaces()}
+    return turtle_from_triples(graph, prefixes)
+
+
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def turtle_from_triples(triples, prefixes: Mapping[str, str]) -> str:
+    """Deterministic Turtle for blank-node-free rdflib triples, written by pyoxigraph.
+
+    Triples are sorted (subject, then ``rdf:type`` first and the other predicates by IRI, then
+    objects), so pyoxigraph groups them into one block per subject; only the prefixes some IRI
+    uses are declared, in sorted order (pyoxigraph's own prefix order is its hash map's)."""
+    import pyoxigraph as ox
+    from rdflib import Literal, URIRef
+
+    nodes: dict[str, object] = {}
+
+    def node(iri: str):
+        n = nodes.get(iri)
+        if n is None:
+            n = nodes[iri] = ox.NamedNode(iri)
+        return n
+
+    rows = []
+    iris: set[str] = set()
+    for s, p, o in triples:
+        ss, ps = str(s), str(p)
+        iris.add(ss)
+        iris.add(ps)
+        if isinstance(o, URIRef):
+            os_ = str(o)
+            iris.add(os_)
+            obj = node(os_)
+            okey = (0, os_, "", "")
+        elif isinstance(o, Literal):
+            if o.language:
+                obj = ox.Literal(str(o), language=o.language)
+            elif o.datatype is not None:
+                iris.add(str(o.datatype))
+                obj = ox.Literal(str(o), datatype=node(str(o.datatype)))
+            else:
+                obj = ox.Literal(str(o))
+            okey = (1, str(o), str(o.datatype or ""), o.language or "")
+        else:  # pragma: no cover - callers route blank nodes to rdflib
+            raise ValueError(f"turtle_from_triples: blank node {o!r}")
+        rows.append(((ss, ps != _RDF_TYPE, ps, okey), ox.Triple(node(ss), node(ps), obj)))
+    rows.sort(key=lambda r: r[0])
+    used = {}
+    for pfx, ns in sorted(prefixes.items()):
+        ns = str(ns)
+        if any(i.startswith(ns) for i in iris):
+            used[pfx] = ns
+    body = ox.serialize([t for _, t in rows], format=ox.RdfFormat.TURTLE).decode("utf-8") if not used else None
+    if body is not None:
+        return body if body.endswith("\n") or not body else body + "\n"
+    text = ox.serialize([t for _, t in rows], format=ox.RdfFormat.TURTLE, prefixes=used).decode("utf-8")
+    # pyoxigraph declares the prefixes in its hash map's order: put them in sorted order
+    lines = text.split("\n")
+    n = 0
+    while n < len(lines) and lines[n].startswith("@prefix "):
+        n += 1
+    head = sorted(lines[:n])
+    out = "\n".join(head + ([""] if n else []) + lines[n:])
+    return out if out.endswith("\n") else out + "\n"
 
 
 def _compact(iri: str, prefixes: Mapping[str, str]) -> str:
@@ -83,21 +153,25 @@ def _sort_key(o) -> tuple:
 
 
 def to_jsonld(graph, prefixes: Mapping[str, str]) -> str:
-    """Flattened JSON-LD (one node object per subject), sorted, with the given prefixes as context."""
+    """Flattened JSON-LD (one node object per subject), sorted, with the given prefixes as context.
+    One pass over the triples (grouped by subject and predicate here, not by rdflib lookups)."""
     from rdflib import RDF
 
     g = canonical(graph)
+    by_subject: dict = {}
+    for s, p, o in g:
+        by_subject.setdefault(s, {}).setdefault(p, set()).add(o)
     nodes = []
-    for s in sorted(set(g.subjects()), key=_sort_key):
+    for s in sorted(by_subject, key=_sort_key):
+        preds = by_subject[s]
         node: dict = {"@id": _term_json(s, prefixes)["@id"]}
-        types = sorted((o for o in g.objects(s, RDF.type)), key=_sort_key)
+        types = preds.get(RDF.type)
         if types:
-            node["@type"] = [_compact(str(t), prefixes) for t in types]
-        for p in sorted(set(g.predicates(s)), key=str):
+            node["@type"] = [_compact(str(t), prefixes) for t in sorted(types, key=_sort_key)]
+        for p in sorted(preds, key=str):
             if p == RDF.type:
                 continue
-            vals = sorted(g.objects(s, p), key=_sort_key)
-            node[_compact(str(p), prefixes)] = [_term_json(v, prefixes) for v in vals]
+            node[_compact(str(p), prefixes)] = [_term_json(v, prefixes) for v in sorted(preds[p], key=_sort_key)]
         nodes.append(node)
     doc = {"@context": dict(sorted(prefixes.items())), "@graph": nodes}
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
