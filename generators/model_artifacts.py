@@ -276,10 +276,24 @@ def postprocess_context(raw: dict, model: Model) -> dict:
     return {"@context": out}
 
 
-def generate_context(model: Model) -> dict:
+def _context_generator_class():
+    """gen-jsonld-context's class without the metamodel load.
+
+    Why: ``ContextGenerator`` sets ``requires_metamodel = True``, so every run first loads and
+    resolves LinkML's own metamodel (meta.yaml and its imports, ~0.35 s, a third of the model
+    step's generator time), but nothing in the context generator or its base class reads
+    ``self.metamodel``. ``tests/test_model.py`` checks that the output is identical to the stock
+    generator's."""
     from linkml.generators.jsonldcontextgen import ContextGenerator
 
-    raw = ContextGenerator(model.fresh_schema(), xsd_anyuri_as_iri=True, fix_multivalue_containers=True,
+    class _ContextGenerator(ContextGenerator):
+        requires_metamodel = False
+
+    return _ContextGenerator
+
+
+def generate_context(model: Model, *, generator_class=None) -> dict:
+    raw = (generator_class or _context_generator_class())(model.fresh_schema(), xsd_anyuri_as_iri=True, fix_multivalue_containers=True,
                            metadata=False, mergeimports=True).serialize()
     return postprocess_context(json.loads(raw), model)
 

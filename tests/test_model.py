@@ -230,6 +230,17 @@ def test_in_memory_artifacts_equal_the_built_ones(project, model_build):
     assert set(mem.fast_validators) == set(disk.schemas)
 
 
+def test_context_generator_without_metamodel_writes_the_same_context(project):
+    """generate_context skips LinkML's metamodel load (unused by gen-jsonld-context): the
+    context must be exactly what the stock ContextGenerator writes."""
+    from linkml.generators.jsonldcontextgen import ContextGenerator
+
+    from generators import model_artifacts as ma
+
+    model = ma.load_model(project)
+    assert ma.generate_context(model) == ma.generate_context(model, generator_class=ContextGenerator)
+
+
 def _temp_project(tmp_path: Path, base: str | None = None) -> Path:
     root = tmp_path / "proj"
     root.mkdir()
