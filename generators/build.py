@@ -32,6 +32,29 @@ class BuildContext:
     quiet: bool = False
     _cache: dict = field(default_factory=dict)
     _dirs: set = field(default_factory=set)
+    #: joins of work started with ``beside``, waited for before the steps' ``finish`` phase
+    background: list = field(default_factory=list)
+
+    def beside(self, fn) -> None:
+        """Start ``fn(ctx)`` beside the caller (a forked worker when two cores are usable, else
+        right now, in this process). The build waits for it before any step's ``finish(ctx)``;
+        until then no step may read what ``fn`` writes, and ``fn`` must write files nobody else
+        writes."""
+        if _parallel_ok():
+            self.background.append(fork_worker(self, fn))
+        else:
+            fn(self)
+
+    def join_background(self, raise_error: bool = True) -> None:
+        joins, self.background = self.background, []
+        errors = []
+        for join in joins:
+            try:
+                join(raise_error=raise_error)
+            except BaseException as exc:  # noqa: BLE001 - every worker is waited for first
+                errors.append(exc)
+        if errors:
+            raise errors[0]
 
     def write(self, relpath: str, data: bytes | str) -> Path:
         """Write one output file. The staging folder is private and swapped in whole
@@ -165,9 +188,8 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="print only the final line")
 
 
-# Steps that read only the mapping files, never another step's output: they run beside
-# model_artifacts on a second core (the site step reads both outputs, so it runs after).
-MODEL_STEP = "generators.model_artifacts"
+# Steps that read only the mapping files, never another step's output: they run in a forked
+# worker beside model_artifacts (the site step reads both outputs, so it runs after).
 CONCURRENT = ("generators.crosswalk_rdf", "generators.coverage")
 ENV_JOBS = "CRM_VOCAB_JOBS"
 
@@ -181,18 +203,50 @@ def _parallel_ok() -> bool:
         return (os.cpu_count() or 1) >= 2
 
 
-def _run_steps(ctx: BuildContext, names) -> None:
-    for name in names:
-        try:
-            mod = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                ctx.log(f"  (step {name} not available yet: skipped)")
-                continue
-            raise
-        t0 = time.perf_counter()
-        mod.build(ctx)
-        ctx.log(f"  {name.rsplit('.', 1)[-1]:<16} {time.perf_counter() - t0:6.2f} s")
+def _step_module(ctx: BuildContext, name: str):
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name == name:
+            ctx.log(f"  (step {name} not available yet: skipped)")
+            return None
+        raise
+
+
+def _run_steps(ctx: BuildContext, names, *, side=(), side_join=None) -> None:
+    """Run steps in order. A step module has ``build(ctx)``; before it runs, the work earlier
+    steps started with ``ctx.beside`` is waited for, since it may read those files. A step may
+    instead split itself into ``start(ctx)``, which must not read what ``ctx.beside`` work
+    writes and so runs while that work goes on, and ``finish(ctx)``, which runs once it is done.
+    ``side``: steps running in a forked worker meanwhile, whose ``side_join()`` is called
+    before the first step after them."""
+    names = list(names)
+    for i, name in enumerate(names):
+        if name in side:
+            continue  # running in the side worker
+        if side_join is not None and any(n in side for n in names[:i]):
+            side_join()
+            side_join = None
+        mod = _step_module(ctx, name)
+        if mod is None:
+            continue
+        short = name.rsplit(".", 1)[-1]
+        if hasattr(mod, "start") and hasattr(mod, "finish"):
+            t0 = time.perf_counter()
+            mod.start(ctx)
+            t1 = time.perf_counter()
+            ctx.join_background()
+            t2 = time.perf_counter()
+            mod.finish(ctx)
+            ctx.log(f"  {short:<16} {t1 - t0 + time.perf_counter() - t2:6.2f} s"
+                    f" (start {t1 - t0:.2f} s, waited {t2 - t1:.2f} s for workers)")
+        else:
+            ctx.join_background()
+            t0 = time.perf_counter()
+            mod.build(ctx)
+            ctx.log(f"  {short:<16} {time.perf_counter() - t0:6.2f} s")
+    if side_join is not None:
+        side_join()
 
 
 def _fork_steps(ctx: BuildContext, names):
@@ -202,7 +256,8 @@ def _fork_steps(ctx: BuildContext, names):
 def run_beside(ctx: BuildContext, fn):
     """For build steps: start ``fn(ctx)`` beside the caller (a forked worker when two cores are
     usable, else right now, in this process) and return ``join(raise_error=True)``, to call once
-    the caller's own work is done. ``fn`` must write files nobody else writes."""
+    the caller's own work is done. ``fn`` must write files nobody else writes. (To let the build
+    join it later, before the ``finish`` phase, use ``ctx.beside(fn)``.)"""
     if _parallel_ok():
         return fork_worker(ctx, fn)
     fn(ctx)
@@ -238,7 +293,12 @@ def fork_worker(ctx: BuildContext, fn):
             os._exit(0)
     os.close(w)
 
+    joined = []
+
     def join(raise_error: bool = True) -> None:
+        if joined:  # already waited for (its error, if any, was raised then)
+            return
+        joined.append(True)
         with os.fdopen(r, "rb") as fh:
             data = fh.read()
         _, status = os.waitpid(pid, 0)
@@ -274,21 +334,24 @@ def build(project: Project, out: Path | None = None, *, steps=STEPS, quiet: bool
         ctx = BuildContext(project=project, out=stage, version=project.working_version, quiet=quiet)
         steps = tuple(steps)
         side = tuple(s for s in CONCURRENT if s in steps)
-        if side and MODEL_STEP in steps and _parallel_ok():
-            # model_artifacts in this process, crosswalk_rdf + coverage in a forked child, both
-            # writing disjoint files into the same staging folder; then the rest in order.
-            first = steps.index(MODEL_STEP)
-            _run_steps(ctx, [s for s in steps[:first] if s not in side])
-            join = _fork_steps(ctx, side)
-            try:
-                _run_steps(ctx, [MODEL_STEP])
-            except BaseException:
-                join(raise_error=False)
-                raise
-            join()
-            _run_steps(ctx, [s for s in steps[first + 1:] if s not in side])
-        else:
-            _run_steps(ctx, steps)
+        try:
+            if side and _parallel_ok():
+                # Two cores: the side steps (they read only the mapping files) in one forked
+                # worker, the others here in order; model_artifacts starts its LinkML generators
+                # in another worker (ctx.beside), and the site step starts while that runs.
+                # Every worker writes disjoint files into the same staging folder.
+                join = _fork_steps(ctx, side)
+                try:
+                    _run_steps(ctx, steps, side=side, side_join=join)
+                except BaseException:
+                    join(raise_error=False)
+                    raise
+            else:
+                _run_steps(ctx, steps)
+            ctx.join_background()
+        except BaseException:
+            ctx.join_background(raise_error=False)  # no worker may outlive the staging folder
+            raise
         (stage / STAMP).write_text(json.dumps({"inputs": digest, "tree": tree_digest(stage)}, indent=1) + "\n",
                                    encoding="utf-8")
     return out

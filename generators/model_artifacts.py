@@ -572,33 +572,28 @@ def build(ctx) -> None:
     from rdflib import URIRef
 
     from . import rdfutil
-    from .build import run_beside
 
     project = ctx.project
     model = ctx.cached("model", lambda: load_model(project))
     model.view  # noqa: B018 - built once, before the worker forks, so both halves share it
     v = ctx.version
     base = project.base_iri
-    # the LinkML generators (context, JSON Schemas, SHACL) on the second core, the vocabulary
-    # and its per-term files here; the two write different files
-    join = run_beside(ctx, lambda c: _write_generated(c, model))
+    # the LinkML generators (context, JSON Schemas, SHACL) in a worker on the second core, which
+    # the build waits for before the steps' finish phase (ctx.beside); the vocabulary and its
+    # per-term files here. The two write different files.
+    ctx.beside(lambda c: _write_generated(c, model))
     t0 = time.perf_counter()
-    try:
-        prefixes = vocabulary_prefixes(model)
-        vocab = vocabulary_graph(model)
-        ctx.write(f"{v}/vocabulary.ttl", rdfutil.to_turtle(vocab, prefixes))
-        ctx.write(f"{v}/vocabulary.jsonld", rdfutil.to_jsonld(vocab, prefixes))
-        # the LinkML source as published with this version (MIxS lesson: every file a consumer
-        # fetches for a version comes from the same build)
-        ctx.write(f"{v}/untp_crm.yaml", project.model_file.read_bytes())
-        iris = term_iris(model, vocab)
-        for iri in iris:
-            rel = iri[len(base):]
-            sub = rdfutil.subgraph(vocab, [URIRef(iri)])
-            ctx.write(f"{rel}.ttl", rdfutil.to_turtle(sub, prefixes))
-            ctx.write(f"{rel}.jsonld", rdfutil.to_jsonld(sub, prefixes))
-        ctx.log(f"    model: vocabulary and {len(iris)} term files {time.perf_counter() - t0:.2f} s")
-    except BaseException:
-        join(raise_error=False)
-        raise
-    join()
+    prefixes = vocabulary_prefixes(model)
+    vocab = vocabulary_graph(model)
+    ctx.write(f"{v}/vocabulary.ttl", rdfutil.to_turtle(vocab, prefixes))
+    ctx.write(f"{v}/vocabulary.jsonld", rdfutil.to_jsonld(vocab, prefixes))
+    # the LinkML source as published with this version (MIxS lesson: every file a consumer
+    # fetches for a version comes from the same build)
+    ctx.write(f"{v}/untp_crm.yaml", project.model_file.read_bytes())
+    iris = term_iris(model, vocab)
+    for iri in iris:
+        rel = iri[len(base):]
+        sub = rdfutil.subgraph(vocab, [URIRef(iri)])
+        ctx.write(f"{rel}.ttl", rdfutil.to_turtle(sub, prefixes))
+        ctx.write(f"{rel}.jsonld", rdfutil.to_jsonld(sub, prefixes))
+    ctx.log(f"    model: vocabulary and {len(iris)} term files {time.perf_counter() - t0:.2f} s")

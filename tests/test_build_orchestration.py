@@ -1,0 +1,103 @@
+"""generators.build runs steps in order, with work started by ``ctx.beside`` in forked workers:
+a split step's ``finish`` sees every worker's files, ``start`` never has to, a worker's error
+surfaces as the clear error it raised, and a failed build leaves the previous output alone.
+Run both ways: forked workers (two cores) and in order (CRM_VOCAB_JOBS=1)."""
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from generators import build as buildmod
+from generators.errors import BuildError
+
+STEPS = {
+    # a step that starts slow work beside itself
+    "orch_producer": """
+        import time
+
+        def _slow(ctx):
+            time.sleep(0.3)
+            if (ctx.project.root / "FAIL").exists():
+                from generators.errors import BuildError
+                raise BuildError("the worker failed on purpose", where="FAIL", hint="delete FAIL")
+            ctx.write("late.txt", "late")
+
+        def build(ctx):
+            ctx.beside(_slow)
+            ctx.write("early.txt", "early")
+        """,
+    # a split step: start reads only early.txt, finish reads the worker's late.txt
+    "orch_consumer": """
+        def start(ctx):
+            ctx.write("seen-at-start.txt", (ctx.out / "early.txt").read_text())
+
+        def finish(ctx):
+            ctx.write("seen-at-finish.txt", (ctx.out / "late.txt").read_text())
+
+        def build(ctx):
+            start(ctx)
+            finish(ctx)
+        """,
+    # an unsplit step after the producer: must see the worker's file
+    "orch_plain": """
+        def build(ctx):
+            ctx.write("plain.txt", (ctx.out / "late.txt").read_text())
+        """,
+}
+
+
+class _Project:
+    def __init__(self, root: Path):
+        self.root = root
+        self.working_version = "working"
+        self.base_iri = "https://example.org/"
+        self.default_out = root / "out"
+
+
+@pytest.fixture()
+def steps(tmp_path, monkeypatch):
+    mods = tmp_path / "mods"
+    mods.mkdir()
+    for name, src in STEPS.items():
+        (mods / f"{name}.py").write_text(textwrap.dedent(src), encoding="utf-8")
+    monkeypatch.syspath_prepend(str(mods))
+    # inputs_hash reads the project's files; these steps read none
+    monkeypatch.setattr(buildmod, "inputs_hash", lambda project, steps: "x")
+    yield tuple(STEPS)
+    for name in STEPS:
+        sys.modules.pop(name, None)
+
+
+@pytest.fixture(params=["workers", "in-order"])
+def mode(request, monkeypatch):
+    if request.param == "in-order":
+        monkeypatch.setenv(buildmod.ENV_JOBS, "1")
+    else:
+        monkeypatch.delenv(buildmod.ENV_JOBS, raising=False)
+        if not buildmod._parallel_ok():
+            pytest.skip("one usable core: no forked workers here")
+    return request.param
+
+
+def test_finish_and_later_steps_see_the_workers_files(tmp_path, steps, mode):
+    out = buildmod.build(_Project(tmp_path), tmp_path / "site", steps=steps, quiet=True, force=True)
+    assert (out / "seen-at-start.txt").read_text() == "early"
+    assert (out / "seen-at-finish.txt").read_text() == "late"
+    assert (out / "plain.txt").read_text() == "late"
+
+
+def test_a_workers_error_is_reported_and_the_old_output_kept(tmp_path, steps, mode):
+    project = _Project(tmp_path)
+    out = buildmod.build(project, tmp_path / "site", steps=steps, quiet=True, force=True)
+    before = sorted(p.name for p in out.iterdir())
+    (tmp_path / "FAIL").write_text("")
+    with pytest.raises(BuildError) as err:
+        buildmod.build(project, tmp_path / "site", steps=steps, quiet=True, force=True)
+    assert err.value.message == "the worker failed on purpose"
+    assert err.value.where == "FAIL" and err.value.hint == "delete FAIL"
+    assert sorted(p.name for p in out.iterdir()) == before
+    # no staging folder left behind (the worker was waited for before it was removed)
+    assert [p.name for p in tmp_path.iterdir() if "staging" in p.name] == []
