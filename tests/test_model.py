@@ -241,6 +241,19 @@ def test_context_generator_without_metamodel_writes_the_same_context(project):
     assert ma.generate_context(model) == ma.generate_context(model, generator_class=ContextGenerator)
 
 
+def test_one_json_schema_run_serves_every_credential_type(project):
+    """generate_json_schemas runs gen-json-schema once and re-roots it per credential type: the
+    result must equal a stock run per type, key order included."""
+    from generators import model_artifacts as ma
+
+    model = ma.load_model(project)
+    assert len(model.credential_types) >= 2
+    ours = ma.generate_json_schemas(model, "working")
+    for ctype in model.credential_types:
+        stock = ma.postprocess_json_schema(ma.raw_json_schema(model, ctype), model, ctype, "working")
+        assert json.dumps(ours[ctype], indent=1) == json.dumps(stock, indent=1), ctype
+
+
 def _temp_project(tmp_path: Path, base: str | None = None) -> Path:
     root = tmp_path / "proj"
     root.mkdir()
