@@ -22,6 +22,7 @@ import shutil
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import BuildError
 
@@ -70,11 +71,17 @@ def _ext_link(url, text=None) -> str:
     return label
 
 
-def _page(title: str, body: str, *, alternate: str | None = None) -> str:  # noqa: ARG001
-    """A markdown file whose body is one raw HTML block (no blank lines inside)."""
-    meta = [f"title: {json.dumps(_title(title))}"]
+class GenPage(NamedTuple):
+    """A generated page: its title (identifier characters only) and its HTML content."""
+    title: str
+    html: str
+
+
+def _page(title: str, body: str, *, alternate: str | None = None) -> GenPage:  # noqa: ARG001
+    """A generated page: one ``<div class="crm-page">`` block (no blank lines inside), given to
+    mkdocs as HTML that bypasses markdown (see :func:`run_mkdocs`)."""
     body = "\n".join(line for line in body.splitlines() if line.strip())
-    return "---\n" + "\n".join(meta) + "\n---\n\n" + f'<div class="crm-page">\n{body}\n</div>\n'
+    return GenPage(_title(title), f'<div class="crm-page">\n{body}\n</div>')
 
 
 def _table(head: list[str], rows: list[list[str]], cls: str = "") -> str:
@@ -105,6 +112,19 @@ def _human(n: int) -> str:
             return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024
     return str(n)
+
+
+def _yaml_load(text: str):
+    """``yaml.safe_load`` with libyaml's parser when PyYAML has it (same results, ~10x faster)."""
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
+
+
+def _fast_tmp() -> str | None:
+    """/dev/shm (tmpfs) for scratch files when it is usable, else the normal temporary folder."""
+    shm = "/dev/shm"
+    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK) else None
 
 
 def semver_key(v: str):
@@ -338,27 +358,19 @@ class ModelInfo:
 # page generation
 # ---------------------------------------------------------------------------------------------
 class SiteWriter:
-    def __init__(self, ctx, docs: Path):
+    """The generated pages, by docs path (``terms.md``, ``criteria/ENV-02.md``, ...)."""
+
+    def __init__(self, ctx):
         self.ctx = ctx
         self.project = ctx.project
         self.out = ctx.out
-        self.docs = docs
-        self.pages: dict[str, str] = {}   # docs relpath -> markdown
+        self.pages: dict[str, GenPage] = {}
 
-    def add(self, relpath: str, text: str) -> None:
+    def add(self, relpath: str, page: GenPage) -> None:
         if relpath in self.pages:
             raise BuildError(f"two generated pages want the same path {relpath!r}",
                              hint="two terms, criteria or requirements map to the same file name")
-        self.pages[relpath] = text
-
-    def flush(self) -> None:
-        for rel, text in sorted(self.pages.items()):
-            p = self.docs / rel
-            if p.exists():
-                raise BuildError(f"hand-written page site/docs/{rel} collides with a generated page",
-                                 hint="rename the hand-written page")
-            p.parent.mkdir(parents=True, exist_ok=True)
-            p.write_text(text, encoding="utf-8")
+        self.pages[relpath] = page
 
 
 def _term_files(out: Path, version_dirs: set[str]) -> set[str]:
@@ -1075,34 +1087,127 @@ def _mkdocs_config_file(project) -> Path:
     return Path(__file__).resolve().parent.parent / "mkdocs.yml"
 
 
-def _filter_nav(nav, docs: Path):
+def _filter_nav(nav, exists):
+    """``nav`` without the entries whose page does not exist (``exists(docs_path)``)."""
     out = []
     for item in nav or []:
         if isinstance(item, str):
-            if (docs / item).is_file():
+            if exists(item):
                 out.append(item)
         elif isinstance(item, dict):
             for k, v in item.items():
                 if isinstance(v, str):
-                    if v.startswith(("http://", "https://")) or (docs / v).is_file():
+                    if v.startswith(("http://", "https://")) or exists(v):
                         out.append({k: v})
                 elif isinstance(v, list):
-                    sub = _filter_nav(v, docs)
+                    sub = _filter_nav(v, exists)
                     if sub:
                         out.append({k: sub})
     return out
 
 
-def run_mkdocs(project, docs: Path, site_dir: Path, epoch: str) -> None:
-    import logging
+def _nav_titles(nav) -> dict[str, str]:
+    """docs path -> the title the nav gives it (``- Home: index.md``)."""
+    titles: dict[str, str] = {}
+    for item in nav or []:
+        if isinstance(item, dict):
+            for k, v in item.items():
+                if isinstance(v, str):
+                    titles.setdefault(v, k)
+                elif isinstance(v, list):
+                    for sub, t in _nav_titles(v).items():
+                        titles.setdefault(sub, t)
+    return titles
 
-    import yaml
+
+def _walk_key(src_uri: str):
+    """The order mkdocs' ``get_files`` walks a docs folder in (files before sub-folders, index
+    first), so the generated pages sit where they would if they were files in it."""
+    from mkdocs.structure.files import _file_sort_key
+
+    *dirs, name = src_uri.split("/")
+    return [(1, d) for d in dirs] + [(0, _file_sort_key(name))]
+
+
+def _generated_pages_plugin(pages: dict[str, GenPage], out: Path, reserved: set[str], nav_titles: dict[str, str]):
+    """An mkdocs plugin (mkdocs' own extension point) that adds the generated pages from memory.
+
+    - Each page is a ``File.generated`` (nothing is written into a docs folder) whose ``Page``
+      takes its HTML as it is: the pages are one raw HTML block, which markdown would only stash
+      and put back, at ~1 ms a page.
+    - mkdocs writes straight into the output folder, so before anything is written it checks
+      that no file of the site (pages, theme assets, 404, sitemap, search index) exists there
+      already (an earlier step's file is never replaced) or lies in a versioned folder
+      (``reserved``; the LinkML generators may still be writing there).
+    """
+    from mkdocs.plugins import BasePlugin
+    from mkdocs.structure.files import Files, File
+    from mkdocs.structure.pages import Page
+    from mkdocs.structure.toc import get_toc
+
+    class HtmlPage(Page):
+        def __init__(self, title, file, config, gen: GenPage):
+            super().__init__(title, file, config)
+            self._gen = gen
+
+        def read_source(self, config) -> None:
+            self.markdown, self.meta = self._gen.html, {"title": self._gen.title}
+
+        def render(self, config, files) -> None:
+            self.content = self._gen.html
+            self.toc = get_toc([])  # markdown's toc does not look into raw HTML either
+            self._title_from_render = None
+            self.present_anchor_ids = set(re.findall(r'\sid="([^"]+)"', self._gen.html))
+
+    class GeneratedPages(BasePlugin):
+        def on_files(self, files, config):
+            docs_files, theme_files = [], []
+            for f in files:
+                (docs_files if f.src_dir == config["docs_dir"] else theme_files).append(f)
+            for rel, gen in pages.items():
+                if files.get_file_from_path(rel) is not None:
+                    raise BuildError(f"hand-written page site/docs/{rel} collides with a generated page",
+                                     hint="rename the hand-written page")
+                f = File.generated(config, rel, content=gen.html)
+                HtmlPage(nav_titles.get(rel), f, config, gen)
+                docs_files.append(f)
+            docs_files.sort(key=lambda f: _walk_key(f.src_uri))
+            files = Files(docs_files + theme_files)
+            dests = [f.dest_uri for f in files]
+            for t in config.theme.static_templates:
+                dests += [t, f"{t}.gz"] if t == "sitemap.xml" else [t]
+            dests.append("search/search_index.json")
+            for d in dests:
+                top = d.split("/", 1)[0]
+                if top in reserved or os.path.lexists(out / d):
+                    raise BuildError(f"the site would overwrite {d}, written by an earlier build step"
+                                     if top not in reserved else
+                                     f"the site would write {d} into a versioned artifact folder",
+                                     hint="rename the page or the artifact")
+            return files
+
+    return GeneratedPages()
+
+
+def run_mkdocs(project, out: Path, pages: dict[str, GenPage], epoch: str, reserved: set[str]) -> None:
+    """mkdocs-material, in-process, with the hand-written pages of ``site/docs`` and the generated
+    ``pages`` (docs path -> page), writing into ``out`` beside the earlier steps' files.
+
+    mkdocs cleans its ``site_dir`` before a build unless the build is "dirty"; the build is
+    dirty here only so that it keeps the earlier steps' files (a dirty build skips pages whose
+    output is newer than their source: there is none, the plugin refuses existing outputs)."""
+    import logging
 
     cfg_file = _mkdocs_config_file(project)
     if not cfg_file.is_file():
         raise BuildError("no mkdocs.yml found", hint="restore mkdocs.yml at the repository root")
-    raw = yaml.safe_load(cfg_file.read_text(encoding="utf-8")) or {}
-    nav = _filter_nav(raw.get("nav"), docs)
+    raw = _yaml_load(cfg_file.read_text(encoding="utf-8")) or {}
+    docs = project.site_src_dir / "docs"
+    empty_docs = None
+    if not docs.is_dir():
+        empty_docs = tempfile.TemporaryDirectory(prefix="crm-site-docs-", dir=_fast_tmp())
+        docs = Path(empty_docs.name)
+    nav = _filter_nav(raw.get("nav"), lambda rel: rel in pages or (docs / rel).is_file())
     overrides = {}
     theme = raw.get("theme")
     if isinstance(theme, dict) and theme.get("custom_dir"):
@@ -1117,19 +1222,23 @@ def run_mkdocs(project, docs: Path, site_dir: Path, epoch: str) -> None:
     levels = [lg.level for lg in loggers]
     for lg in loggers:
         lg.setLevel(logging.ERROR)
+    old_umask = os.umask(0o022)  # the site's files are 0644 like every other output file
     try:
         from mkdocs.commands.build import build as mk_build
         from mkdocs.config import load_config
         from mkdocs.exceptions import MkDocsException
 
         try:
-            config = load_config(config_file=str(cfg_file), docs_dir=str(docs), site_dir=str(site_dir),
+            config = load_config(config_file=str(cfg_file), docs_dir=str(docs), site_dir=str(out),
                                  use_directory_urls=False, site_url=project.base_iri, nav=nav, strict=False,
                                  **overrides)
-            mk_build(config)
+            config.plugins["crm-vocab-generated-pages"] = _generated_pages_plugin(
+                pages, Path(out), reserved, _nav_titles(nav))
+            mk_build(config, dirty=True)
         except (MkDocsException, SystemExit) as exc:
             raise BuildError(f"mkdocs failed: {exc}", where=str(cfg_file)) from None
     finally:
+        os.umask(old_umask)
         for k, v in old_env.items():
             if v is None:
                 os.environ.pop(k, None)
@@ -1137,23 +1246,8 @@ def run_mkdocs(project, docs: Path, site_dir: Path, epoch: str) -> None:
                 os.environ[k] = v
         for lg, lvl in zip(loggers, levels):
             lg.setLevel(lvl)
-
-
-def _merge(src: Path, dst: Path) -> None:
-    """Copy mkdocs' output into ``dst``; a file an earlier step wrote is never replaced."""
-    for p in sorted(src.rglob("*")):
-        if p.is_dir():
-            continue
-        rel = p.relative_to(src)
-        target = dst / rel
-        if target.exists():
-            if target.read_bytes() == p.read_bytes():
-                continue
-            raise BuildError(f"the site would overwrite {rel.as_posix()}, written by an earlier build step",
-                             hint="rename the page or the artifact")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(p, target)
-        os.chmod(target, 0o644)
+        if empty_docs is not None:
+            empty_docs.cleanup()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1189,37 +1283,28 @@ def build(ctx) -> None:
     model = ModelInfo(project, term_files)
     mp = load_mappings(project)
 
-    with tempfile.TemporaryDirectory(prefix="crm-site-") as tmp:
-        docs = Path(tmp) / "docs"
-        site_dir = Path(tmp) / "site"
-        if project.site_src_dir.joinpath("docs").is_dir():
-            shutil.copytree(project.site_src_dir / "docs", docs)
-        else:
-            docs.mkdir()
-        sw = SiteWriter(ctx, docs)
-        for name, info in sorted(model.terms.items()):
-            fn = {"class": class_page, "slot": slot_page, "enum": enum_page, "enum value": value_page}[info["kind"]]
-            sw.add(f"{name}.md", fn(ctx, model, name, info))
-        extra = sorted(n for n in term_files if f"{n}.md" not in sw.pages)
-        for name in extra:
-            sw.add(f"{name}.md", generic_page(ctx, name))
-        # criteria/requirement RDF files without a mapping-file entry still get a page
-        criteria_pages(ctx, sw, mp)
-        standards_pages(ctx, sw, mp)
-        for sub in ("criteria", "standards"):
-            if (out / sub).is_dir():
-                for p in sorted((out / sub).rglob("*.jsonld")):
-                    n = p.relative_to(out).as_posix()[: -len(".jsonld")]
-                    if f"{n}.md" not in sw.pages:
-                        sw.add(f"{n}.md", generic_page(ctx, n))
-        sw.add("terms.md", term_index(ctx, model, [n for n in extra if "/" not in n]))
-        sw.add("index.md", home_page(ctx, model, mp, latest))
-        sw.add("coverage.md", coverage_page(ctx, releases))
-        changelog_pages(ctx, sw, versions)
-        sw.add("downloads.md", downloads_page(ctx, versions))
-        sw.flush()
-        run_mkdocs(project, docs, site_dir, _source_date_epoch(project))
-        _merge(site_dir, out)
+    sw = SiteWriter(ctx)
+    for name, info in sorted(model.terms.items()):
+        fn = {"class": class_page, "slot": slot_page, "enum": enum_page, "enum value": value_page}[info["kind"]]
+        sw.add(f"{name}.md", fn(ctx, model, name, info))
+    extra = sorted(n for n in term_files if f"{n}.md" not in sw.pages)
+    for name in extra:
+        sw.add(f"{name}.md", generic_page(ctx, name))
+    # criteria/requirement RDF files without a mapping-file entry still get a page
+    criteria_pages(ctx, sw, mp)
+    standards_pages(ctx, sw, mp)
+    for sub in ("criteria", "standards"):
+        if (out / sub).is_dir():
+            for p in sorted((out / sub).rglob("*.jsonld")):
+                n = p.relative_to(out).as_posix()[: -len(".jsonld")]
+                if f"{n}.md" not in sw.pages:
+                    sw.add(f"{n}.md", generic_page(ctx, n))
+    sw.add("terms.md", term_index(ctx, model, [n for n in extra if "/" not in n]))
+    sw.add("index.md", home_page(ctx, model, mp, latest))
+    sw.add("coverage.md", coverage_page(ctx, releases))
+    changelog_pages(ctx, sw, versions)
+    sw.add("downloads.md", downloads_page(ctx, versions))
+    run_mkdocs(project, out, sw.pages, _source_date_epoch(project), version_dirs)
 
     ctx.write(".htaccess", htaccess(latest))
     ctx.write("nginx.conf", nginx_conf(latest))
