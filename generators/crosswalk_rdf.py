@@ -28,6 +28,7 @@ SEMAPV = "https://w3id.org/semapv/vocab/"
 PAV = "http://purl.org/pav/"
 SKOS_PREDICATES = ("exactMatch", "broadMatch", "narrowMatch", "closeMatch", "relatedMatch")
 MAPPING_PREFIX = "MAPPING"  # CURIE prefix of the per-row IRIs inside one crosswalk graph
+NO_TERM_FOUND = "sssom:NoTermFound"
 
 #: prefixes bound in every graph (sorted output; nothing random like ns1)
 COMMON_PREFIXES = {
@@ -216,7 +217,10 @@ def _prefix_map(project, md, ms) -> dict[str, str]:
     cat = md.catalogues.get(ms.scheme)
     if cat is not None and cat.prefix:
         used.add(cat.prefix)
-    meta_values = [v for k, v in (ms.metadata or {}).items() if isinstance(v, str) and k != "curie_map"]
+    meta_values = []
+    for k, v in (ms.metadata or {}).items():
+        if k != "curie_map":  # CURIEs in metadata: single values and lists (e.g. creator_id)
+            meta_values.extend(x for x in (v if isinstance(v, list) else [v]) if isinstance(x, str))
     for v in meta_values:
         head = v.strip().split(":", 1)[0]
         if head in known:
@@ -229,22 +233,155 @@ def _prefix_map(project, md, ms) -> dict[str, str]:
     return {k: known[k] for k in sorted(used) if k in known}
 
 
-def crosswalk_msdf(project, md, scheme: str):
-    """A sssom-py MappingSetDataFrame built from *our* reader's rows (line numbers, checks) with
-    namespaces from the project, and a stable ``record_id`` per row."""
-    import pandas as pd
-    from curies import Converter
-    from sssom.util import MappingSetDataFrame
+PROPAGATABLE = (
+    "mapping_date", "mapping_provider", "mapping_tool", "mapping_tool_id", "mapping_tool_version",
+    "subject_source", "subject_source_version", "object_source", "object_source_version",
+    "subject_type", "object_type", "predicate_type", "curation_rule", "curation_rule_text",
+    "similarity_measure", "cardinality_scope", "subject_match_field", "object_match_field",
+    "subject_preprocessing", "object_preprocessing",
+)
 
-    from .mappingdata import SSSOM_MAPPING_SLOTS, SSSOM_SET_SLOTS
+# SSSOM/RDF as sssom-py writes it (``sssom.rdf_internal``, sssom-schema 1.x): slot -> (property,
+# value kind, multivalued). Kinds follow sssom-py's value converters: ``str`` plain literal,
+# ``uri`` IRI as written, ``ref`` CURIE expanded to an IRI, ``date`` xsd:date, ``double``
+# xsd:double, anything else an enum (IRI when the value has a meaning, else a plain literal).
+# tests/test_crosswalk_rdf.py holds these tables to sssom-py's schema view.
+_DCT = "http://purl.org/dc/terms/"
+_OWL = "http://www.w3.org/2002/07/owl#"
+_RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+_PROV = "http://www.w3.org/ns/prov#"
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+SET_SLOTS = {
+    "sssom_version": (SSSOM + "sssom_version", "sssom_version_enum", False),
+    "mapping_set_id": (SSSOM + "mapping_set_id", "uri", False),
+    "mapping_set_version": (_OWL + "versionInfo", "str", False),
+    "mapping_set_source": (_PROV + "wasDerivedFrom", "uri", True),
+    "mapping_set_title": (_DCT + "title", "str", False),
+    "mapping_set_description": (_DCT + "description", "str", False),
+    "mapping_set_confidence": (SSSOM + "mapping_set_confidence", "double", False),
+    "creator_id": (_DCT + "creator", "ref", True),
+    "creator_label": (SSSOM + "creator_label", "str", True),
+    "license": (_DCT + "license", "uri", False),
+    "subject_type": (SSSOM + "subject_type", "entity_type_enum", False),
+    "subject_source": (SSSOM + "subject_source", "ref", False),
+    "subject_source_version": (SSSOM + "subject_source_version", "str", False),
+    "object_type": (SSSOM + "object_type", "entity_type_enum", False),
+    "object_source": (SSSOM + "object_source", "ref", False),
+    "object_source_version": (SSSOM + "object_source_version", "str", False),
+    "predicate_type": (SSSOM + "predicate_type", "entity_type_enum", False),
+    "mapping_provider": (SSSOM + "mapping_provider", "uri", False),
+    "cardinality_scope": (SSSOM + "cardinality_scope", "str", True),
+    "mapping_tool": (SSSOM + "mapping_tool", "str", False),
+    "mapping_tool_id": (SSSOM + "mapping_tool_id", "ref", False),
+    "mapping_tool_version": (SSSOM + "mapping_tool_version", "str", False),
+    "mapping_date": (_DCT + "created", "date", False),
+    "publication_date": (_DCT + "issued", "date", False),
+    "subject_match_field": (SSSOM + "subject_match_field", "ref", True),
+    "object_match_field": (SSSOM + "object_match_field", "ref", True),
+    "subject_preprocessing": (SSSOM + "subject_preprocessing", "ref", True),
+    "object_preprocessing": (SSSOM + "object_preprocessing", "ref", True),
+    "similarity_measure": (SSSOM + "similarity_measure", "str", False),
+    "curation_rule": (SSSOM + "curation_rule", "ref", True),
+    "curation_rule_text": (SSSOM + "curation_rule_text", "str", True),
+    "see_also": (_RDFS + "seeAlso", "uri", True),
+    "issue_tracker": (SSSOM + "issue_tracker", "uri", False),
+    "other": (SSSOM + "other", "str", False),
+    "comment": (_RDFS + "comment", "str", False),
+}
+MAPPING_SLOTS = {
+    "record_id": (SSSOM + "record_id", "ref", False),
+    "subject_id": (_OWL + "annotatedSource", "ref", False),
+    "subject_label": (SSSOM + "subject_label", "str", False),
+    "subject_category": (SSSOM + "subject_category", "str", False),
+    "predicate_id": (_OWL + "annotatedProperty", "ref", False),
+    "predicate_label": (SSSOM + "predicate_label", "str", False),
+    "predicate_modifier": (SSSOM + "predicate_modifier", "predicate_modifier_enum", False),
+    "object_id": (_OWL + "annotatedTarget", "ref", False),
+    "object_label": (SSSOM + "object_label", "str", False),
+    "object_category": (SSSOM + "object_category", "str", False),
+    "mapping_justification": (SSSOM + "mapping_justification", "ref", False),
+    "author_id": (PAV + "authoredBy", "ref", True),
+    "author_label": (SSSOM + "author_label", "str", True),
+    "reviewer_id": (SSSOM + "reviewer_id", "ref", True),
+    "reviewer_label": (SSSOM + "reviewer_label", "str", True),
+    "creator_id": (_DCT + "creator", "ref", True),
+    "creator_label": (SSSOM + "creator_label", "str", True),
+    "license": (_DCT + "license", "uri", False),
+    "subject_type": (SSSOM + "subject_type", "entity_type_enum", False),
+    "subject_source": (SSSOM + "subject_source", "ref", False),
+    "subject_source_version": (SSSOM + "subject_source_version", "str", False),
+    "object_type": (SSSOM + "object_type", "entity_type_enum", False),
+    "object_source": (SSSOM + "object_source", "ref", False),
+    "object_source_version": (SSSOM + "object_source_version", "str", False),
+    "predicate_type": (SSSOM + "predicate_type", "entity_type_enum", False),
+    "mapping_provider": (SSSOM + "mapping_provider", "uri", False),
+    "mapping_source": (SSSOM + "mapping_source", "ref", False),
+    "mapping_cardinality": (SSSOM + "mapping_cardinality", "mapping_cardinality_enum", False),
+    "cardinality_scope": (SSSOM + "cardinality_scope", "str", True),
+    "mapping_tool": (SSSOM + "mapping_tool", "str", False),
+    "mapping_tool_id": (SSSOM + "mapping_tool_id", "ref", False),
+    "mapping_tool_version": (SSSOM + "mapping_tool_version", "str", False),
+    "mapping_date": (_DCT + "created", "date", False),
+    "publication_date": (_DCT + "issued", "date", False),
+    "review_date": (SSSOM + "review_date", "date", False),
+    "confidence": (SSSOM + "confidence", "double", False),
+    "reviewer_agreement": (SSSOM + "reviewer_agreement", "double", False),
+    "curation_rule": (SSSOM + "curation_rule", "ref", True),
+    "curation_rule_text": (SSSOM + "curation_rule_text", "str", True),
+    "subject_match_field": (SSSOM + "subject_match_field", "ref", True),
+    "object_match_field": (SSSOM + "object_match_field", "ref", True),
+    "match_string": (SSSOM + "match_string", "str", True),
+    "subject_preprocessing": (SSSOM + "subject_preprocessing", "ref", True),
+    "object_preprocessing": (SSSOM + "object_preprocessing", "ref", True),
+    "similarity_score": (SSSOM + "similarity_score", "double", False),
+    "similarity_measure": (SSSOM + "similarity_measure", "str", False),
+    "see_also": (_RDFS + "seeAlso", "uri", True),
+    "issue_tracker_item": (SSSOM + "issue_tracker_item", "ref", False),
+    "other": (SSSOM + "other", "str", False),
+    "comment": (_RDFS + "comment", "str", False),
+}
+_ENTITY_TYPES = {
+    "owl class": _OWL + "Class",
+    "owl object property": _OWL + "ObjectProperty",
+    "owl data property": _OWL + "DataProperty",
+    "owl annotation property": _OWL + "AnnotationProperty",
+    "owl named individual": _OWL + "NamedIndividual",
+    "skos concept": "http://www.w3.org/2004/02/skos/core#Concept",
+    "rdfs resource": _RDFS + "Resource",
+    "rdfs class": _RDFS + "Class",
+    "rdfs literal": _RDFS + "Literal",
+    "rdfs datatype": _RDFS + "Datatype",
+    "rdf property": "http://www.w3.org/1999/02/22-rdf-syntax-ns#Property",
+    "composed entity expression": SSSOM + "ComposedEntityExpression",
+}
+#: enum values that have a meaning IRI (others are written as plain literals)
+ENUM_IRIS = {
+    "entity_type_enum": _ENTITY_TYPES,
+    "predicate_modifier_enum": {"Not": SSSOM + "NegatedPredicate"},
+    "sssom_version_enum": {"1.0": SSSOM + "version1.0", "1.1": SSSOM + "version1.1"},
+    "mapping_cardinality_enum": {},
+}
+#: sssom-py's built-in prefixes; they win over the set's own prefixes (MappingSetDataFrame.clean_context)
+SSSOM_BUILTIN_PREFIXES = {
+    "owl": _OWL,
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": _RDFS,
+    "semapv": SEMAPV,
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "sssom": SSSOM,
+}
+
+
+def crosswalk_rows(project, md, scheme: str) -> list[dict]:
+    """The rows of one crosswalk as SSSOM slot -> value, the way they are handed to the RDF writer:
+    our reader's values (not sssom-py's), a stable ``record_id`` per row (``MAPPING:m-<sha1>``),
+    other SSSOM columns of the file, and the propagatable set-level slots copied onto every row
+    (a row's own value wins). Empty values are left out."""
+    from .mappingdata import SSSOM_MAPPING_SLOTS
 
     ms = md.crosswalks[scheme]
-    pm = _prefix_map(project, md, ms)
-    pm[MAPPING_PREFIX] = crosswalk_iri(project, scheme) + "#"
-    meta = {k: v for k, v in (ms.metadata or {}).items() if k in SSSOM_SET_SLOTS and k not in ("curie_map", "extension_definitions")}
-    meta["mapping_set_id"] = crosswalk_iri(project, scheme)
-    propagated = {k: meta.pop(k) for k in list(meta) if k in PROPAGATABLE}
-    records = []
+    propagated = {k: v for k, v in _set_metadata(ms).items() if k in PROPAGATABLE}
+    rows = []
     for m in ms.mappings:
         row = {
             "record_id": f"{MAPPING_PREFIX}:m-{mapping_iri(project, scheme, m).rsplit('#m-', 1)[1]}",
@@ -261,92 +398,175 @@ def crosswalk_msdf(project, md, scheme: str):
             "comment": m.comment,
         }
         for k, v in (m.extra or {}).items():
-            if k in SSSOM_MAPPING_SLOTS and v:
+            if k in SSSOM_MAPPING_SLOTS and k != "record_id" and v:
                 row[k] = v
-        for k, v in propagated.items():  # write propagated form (generic RDF consumers)
+        for k, v in propagated.items():  # written in propagated form (generic RDF consumers)
             row.setdefault(k, v)
-        records.append({k: v for k, v in row.items() if v not in (None, "")})
-    df = pd.DataFrame(records)
-    conv = Converter.from_prefix_map({k: pm[k] for k in sorted(pm)})
-    return MappingSetDataFrame(df=df, converter=conv, metadata=meta), pm
+        rows.append({k: v for k, v in row.items() if v not in (None, "")})
+    return rows
 
 
-PROPAGATABLE = (
-    "mapping_date", "mapping_provider", "mapping_tool", "mapping_tool_id", "mapping_tool_version",
-    "subject_source", "subject_source_version", "object_source", "object_source_version",
-    "subject_type", "object_type", "predicate_type", "curation_rule", "curation_rule_text",
-    "similarity_measure", "cardinality_scope", "subject_match_field", "object_match_field",
-    "subject_preprocessing", "object_preprocessing",
-)
+def _set_metadata(ms) -> dict:
+    """The set-level SSSOM slots of a crosswalk's metadata block (not curie_map, which the
+    project settings replace, nor extension_definitions, which are handled apart)."""
+    from .mappingdata import SSSOM_SET_SLOTS
+
+    return {k: v for k, v in (ms.metadata or {}).items()
+            if k in SSSOM_SET_SLOTS and k not in ("curie_map", "extension_definitions")}
 
 
-def crosswalk_graph(project, md, scheme: str):
-    """SSSOM/RDF of one crosswalk.
+def _empty(v) -> bool:
+    return v is None or v != v or (hasattr(v, "__len__") and len(v) == 0)  # v != v: NaN
 
-    sssom-py's ``write_rdf`` does the reification (owl:Axiom, annotatedSource/Property/Target, slot
-    URIs such as ``pav:authoredBy``, ``sssom:NegatedPredicate``, ``xsd:double`` confidence) and,
-    with ``hydrate=True``, the direct triples it correctly leaves out for negated and NoTermFound
-    rows. Where it falls short, and what we do instead:
-    * it reads prefixes from the file's own ``curie_map`` (which may be stale): we hand it a
-      dataframe built from our own reader with namespaces derived from the project settings;
-    * it writes blank nodes unless ``record_id`` is set: we set a stable one per row;
-    * it drops extension columns (mapping-commons/sssom-py#583): declared extensions are added
-      below with rdflib;
-    * it condenses set-level slots by default (``mapping_date``, ``*_source*`` only on the
-      ``sssom:MappingSet``): we call it with ``condense=False`` so each axiom carries them;
-    * its prefix bindings are its own (``ns1:`` for pav): we re-bind.
-    """
-    import io
 
-    from rdflib import Literal, URIRef
-    from sssom.writers import write_rdf
+class _SlotWriter:
+    """Slot values -> rdflib terms, as sssom-py's value converters make them."""
+
+    def __init__(self, prefixes: dict[str, str], where: str):
+        from rdflib import Literal, URIRef
+
+        self.ns = {**prefixes, **SSSOM_BUILTIN_PREFIXES}
+        self.where = where
+        self.Literal, self.URIRef = Literal, URIRef
+        self._refs: dict[str, object] = {}
+        self._props: dict[str, object] = {}
+
+    def prop(self, iri: str):
+        p = self._props.get(iri)
+        if p is None:
+            p = self._props[iri] = self.URIRef(iri)
+        return p
+
+    def ref(self, value: str):
+        """A CURIE expanded with the set's prefixes (an http(s) IRI stays as it is)."""
+        node = self._refs.get(value)
+        if node is None:
+            if value.startswith(("http://", "https://")):
+                iri = value
+            else:
+                prefix, sep, local = value.partition(":")
+                ns = self.ns.get(prefix) if sep else None
+                if ns is None:
+                    from .errors import BuildError
+
+                    raise BuildError(f"{value!r} is not a CURIE with a declared prefix", where=self.where,
+                                     hint="declare the prefix in curie_map or correct the value; run crm-vocab check")
+                iri = ns + local
+            node = self._refs[value] = self.URIRef(iri)
+        return node
+
+    def value(self, kind: str, v):
+        if kind == "str":
+            return self.Literal(v if isinstance(v, str) else str(v))
+        if kind == "ref":
+            return self.ref(str(v))
+        if kind == "uri":
+            return self.URIRef(str(v))
+        if kind == "double":
+            return self.Literal(v, datatype=self.prop(_XSD + "double"))
+        if kind == "date":
+            import datetime
+
+            return self.Literal(v if isinstance(v, datetime.date) else str(v), datatype=self.prop(_XSD + "date"))
+        v = str(v)
+        iri = ENUM_IRIS.get(kind, {}).get(v)
+        return self.prop(iri) if iri is not None else self.Literal(v)
+
+    def slot_triples(self, node, obj: dict, slots: dict, *, split_strings: bool):
+        """Triples of one SSSOM object. Multivalued slots: a list, or in a row a '|'-separated string."""
+        for key, v in obj.items():
+            slot = slots.get(key)
+            if slot is None:
+                continue  # sssom-py logs and ignores unknown slots
+            iri, kind, multi = slot
+            p = self.prop(iri)
+            if multi:
+                if isinstance(v, str):
+                    values = [x.strip() for x in v.split("|")] if split_strings else [v]
+                elif isinstance(v, (list, tuple)):
+                    values = list(v)
+                else:
+                    values = [v]
+                for x in values:
+                    if not _empty(x):
+                        yield node, p, self.value(kind, x)
+            elif not _empty(v):
+                yield node, p, self.value(kind, v)
+
+
+def crosswalk_triples(project, md, scheme: str):
+    """(triples, prefixes) of one crosswalk in SSSOM/RDF; see :func:`crosswalk_graph`."""
+    from rdflib import RDF, Literal, URIRef
 
     from .errors import BuildError
 
     ms = md.crosswalks[scheme]
-    msdf, pm = crosswalk_msdf(project, md, scheme)
-    buf = io.StringIO()
-    try:
-        write_rdf(msdf, buf, serialisation="nt", hydrate=True, condense=False)
-    except Exception as exc:  # sssom-py validates as it converts
-        raise BuildError(f"sssom-py cannot convert the crosswalk to RDF: {exc}", where=str(ms.path), hint="run crm-vocab check") from None
-    g = new_graph(pm)
-    g.parse(data=buf.getvalue(), format="nt")
-    for p, ns in sorted({**COMMON_PREFIXES, **pm}.items()):
-        g.bind(p, ns, override=True, replace=True)
-    meta = ms.metadata or {}
-    # set-level slots stay in propagated form on each mapping (SSSOM/RDF: for generic consumers)
-    # declared extension columns
+    pm = _prefix_map(project, md, ms)
+    pm[MAPPING_PREFIX] = crosswalk_iri(project, scheme) + "#"
+    w = _SlotWriter(pm, str(ms.path))
+    set_node = URIRef(crosswalk_iri(project, scheme))
+    triples = [(set_node, RDF.type, URIRef(SSSOM + "MappingSet"))]
+    meta = {k: v for k, v in _set_metadata(ms).items() if k not in PROPAGATABLE and k != "mapping_set_id"}
+    triples.extend(w.slot_triples(set_node, meta, SET_SLOTS, split_strings=False))
+    axiom, has_mapping = URIRef(_OWL + "Axiom"), URIRef(SSSOM + "mappings")
     exts = {}
-    for d in meta.get("extension_definitions") or []:
+    for d in (ms.metadata or {}).get("extension_definitions") or []:
         if isinstance(d, dict) and d.get("slot_name") and d.get("property"):
             try:
                 exts[d["slot_name"]] = URIRef(md.expand(d["property"]) if not _is_iri(d["property"]) else d["property"])
             except KeyError:
                 continue
-    if exts:
-        for m in ms.mappings:
-            node = URIRef(mapping_iri(project, scheme, m))
-            for k, prop in exts.items():
-                v = (m.extra or {}).get(k)
-                if v:
-                    g.add((node, prop, Literal(v)))
-    _check_mapping_count(g, ms, project, scheme)
-    return g, pm
-
-
-def _check_mapping_count(g, ms, project, scheme):
-    from rdflib import URIRef
-
-    from .errors import BuildError
-
-    n = len(set(g.objects(URIRef(crosswalk_iri(project, scheme)), URIRef(SSSOM + "mappings"))))
-    if n != len(ms.mappings):
+    nodes = set()
+    for m, row in zip(ms.mappings, crosswalk_rows(project, md, scheme)):
+        node = w.ref(row["record_id"])
+        nodes.add(node)
+        triples.append((set_node, has_mapping, node))
+        triples.append((node, RDF.type, axiom))
+        triples.extend(w.slot_triples(node, row, MAPPING_SLOTS, split_strings=True))
+        # the direct triple ("hydrate"), except for negated and NoTermFound rows (and literals)
+        s, p, o = row.get("subject_id"), row.get("predicate_id"), row.get("object_id")
+        if (row.get("subject_type") != "rdfs literal" and row.get("object_type") != "rdfs literal"
+                and row.get("predicate_modifier") != "Not" and s and o and p
+                and s != NO_TERM_FOUND and o != NO_TERM_FOUND):
+            triples.append((w.ref(s), w.ref(p), w.ref(o)))
+        for k, prop in exts.items():  # declared extension columns (sssom-py drops them)
+            v = (m.extra or {}).get(k)
+            if v:
+                triples.append((node, prop, Literal(v)))
+    if len(nodes) != len(ms.mappings):
         raise BuildError(
-            f"the RDF of crosswalk {scheme} has {n} mappings, the file {len(ms.mappings)}",
+            f"the RDF of crosswalk {scheme} has {len(nodes)} mappings, the file {len(ms.mappings)}",
             where=str(ms.path),
             hint="duplicate rows share one IRI: run crm-vocab check",
         )
+    return triples, pm
+
+
+def crosswalk_graph(project, md, scheme: str):
+    """SSSOM/RDF of one crosswalk: ``(graph, prefixes)``.
+
+    Written here, triple for triple as sssom-py's ``write_rdf(msdf, hydrate=True, condense=False)``
+    writes it (``tests/test_crosswalk_rdf.py`` compares the two for every crosswalk), without
+    importing sssom-py (pandas, LinkML: most of this step's time):
+    * one ``owl:Axiom`` per row with a stable IRI (``record_id`` ``MAPPING:m-<sha1>``, also stated
+      as ``sssom:record_id``), ``owl:annotatedSource/Property/Target``, sssom-py's slot IRIs
+      (``pav:authoredBy``, ``dcterms:created`` ...), ``sssom:predicate_modifier
+      sssom:NegatedPredicate`` for ``Not``, ``xsd:double`` confidence, ``xsd:date`` dates;
+    * the set-level slots that SSSOM propagates (``mapping_date``, ``*_source*`` ...) on each axiom
+      (``condense=False``), the others on the ``sssom:MappingSet``;
+    * the direct ``?s skos:xMatch ?o`` triple for each row that is neither negated nor
+      ``sssom:NoTermFound``;
+    * namespaces from the project settings, never the file's possibly stale ``curie_map``;
+    * declared extension columns, as plain literals (sssom-py drops them,
+      mapping-commons/sssom-py#583).
+    Where sssom-py would fail or write nonsense, this is stricter: a CURIE with an undeclared
+    prefix is a BuildError, and the parts of a '|'-separated value are stripped.
+    """
+    triples, pm = crosswalk_triples(project, md, scheme)
+    g = new_graph(pm)
+    for t in triples:
+        g.add(t)
+    return g, pm
 
 
 # ---- per-term descriptions ------------------------------------------------------------------------

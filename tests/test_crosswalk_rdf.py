@@ -230,3 +230,224 @@ def test_real_crosswalks_convert_and_pass(project, tmp_path):
         assert len(parse_sssom_rdf(str(ttl)).df) == len(ms.mappings), scheme
     for cid in md.criteria:
         assert (out / f"criteria/{cid}.ttl").is_file()
+
+
+# ---- the SSSOM/RDF writer against sssom-py's (the reference) ----------------------------------------------
+def sssom_py_crosswalk_graph(project, md, scheme: str):
+    """The crosswalk graph the way the build made it before it wrote SSSOM/RDF itself: a sssom-py
+    MappingSetDataFrame from our reader's rows (project namespaces, stable ``record_id``,
+    propagated set-level slots), ``write_rdf(hydrate=True, condense=False)``, declared extension
+    columns added with rdflib. The reference that ``crosswalk_rdf.crosswalk_graph`` must equal."""
+    import io
+
+    import pandas as pd
+    from curies import Converter
+    from rdflib import Graph, Literal, URIRef
+    from sssom.util import MappingSetDataFrame
+    from sssom.writers import write_rdf
+
+    from generators.crosswalk_rdf import MAPPING_PREFIX, PROPAGATABLE, SSSOM as SSSOM_NS, _is_iri, _prefix_map, crosswalk_iri, mapping_iri
+    from generators.errors import BuildError
+    from generators.mappingdata import SSSOM_MAPPING_SLOTS, SSSOM_SET_SLOTS
+
+    ms = md.crosswalks[scheme]
+    pm = _prefix_map(project, md, ms)
+    pm[MAPPING_PREFIX] = crosswalk_iri(project, scheme) + "#"
+    meta = {k: v for k, v in (ms.metadata or {}).items() if k in SSSOM_SET_SLOTS and k not in ("curie_map", "extension_definitions")}
+    meta["mapping_set_id"] = crosswalk_iri(project, scheme)
+    propagated = {k: meta.pop(k) for k in list(meta) if k in PROPAGATABLE}
+    records = []
+    for m in ms.mappings:
+        row = {
+            "record_id": f"{MAPPING_PREFIX}:m-{mapping_iri(project, scheme, m).rsplit('#m-', 1)[1]}",
+            "subject_id": m.subject_id, "subject_label": m.subject_label, "predicate_id": m.predicate_id,
+            "predicate_modifier": m.predicate_modifier, "object_id": m.object_id, "object_label": m.object_label,
+            "mapping_justification": m.mapping_justification, "author_id": m.author_id,
+            "reviewer_id": m.reviewer_id, "confidence": m.confidence, "comment": m.comment,
+        }
+        for k, v in (m.extra or {}).items():
+            if k in SSSOM_MAPPING_SLOTS and v:
+                row[k] = v
+        for k, v in propagated.items():
+            row.setdefault(k, v)
+        records.append({k: v for k, v in row.items() if v not in (None, "")})
+    conv = Converter.from_prefix_map({k: pm[k] for k in sorted(pm)})
+    msdf = MappingSetDataFrame(df=pd.DataFrame(records), converter=conv, metadata=meta)
+    buf = io.StringIO()
+    write_rdf(msdf, buf, serialisation="nt", hydrate=True, condense=False)
+    g = Graph().parse(data=buf.getvalue(), format="nt")
+    exts = {}
+    for d in (ms.metadata or {}).get("extension_definitions") or []:
+        if isinstance(d, dict) and d.get("slot_name") and d.get("property"):
+            exts[d["slot_name"]] = URIRef(md.expand(d["property"]) if not _is_iri(d["property"]) else d["property"])
+    for m in ms.mappings:
+        for k, prop in exts.items():
+            if (m.extra or {}).get(k):
+                g.add((URIRef(mapping_iri(project, scheme, m)), prop, Literal(m.extra[k])))
+    if len(set(g.objects(URIRef(crosswalk_iri(project, scheme)), URIRef(SSSOM_NS + "mappings")))) != len(ms.mappings):
+        raise BuildError("duplicate rows")
+    return g, pm
+
+
+EDGE_META = """#mapping_set_description: every kind of SSSOM value the writer handles
+#mapping_set_version: "2.0"
+#creator_id:
+#  - CRMCUR:example
+#  - orcid:0000-0002-1825-0097
+#creator_label: [Example Curator, Someone Else]
+#mapping_set_confidence: "0.8"
+#subject_type: skos concept
+#mapping_tool: hand curation
+#see_also:
+#  - https://example.org/notes
+#comment: 'set-level comment with "quotes"'
+#extension_definitions:
+#  - slot_name: review_note
+#    property: CRMCUR:reviewNote
+#    type_hint: xsd:string
+"""
+EDGE_COLUMNS = ("see_also", "mapping_date", "similarity_score", "review_date", "author_label", "subject_category", "review_note")
+EDGE_CELLS = {  # subject_id + object_id -> values of EDGE_COLUMNS
+    ("ALPHA:A1", "HC:ENV-01"): ("https://example.org/a|https://example.org/b", "2026-02-01", "0.75", "2026-03-01",
+                                "Example Curator|Someone Else", "criterion", "checked \\ twice, \"quoted\", ünïcode"),
+    ("ALPHA:A5", "HC:GOV-01"): ("", "", "1", "", "", "", "negated, with a note"),
+}
+
+
+def edge_tree(root: Path) -> Path:
+    """The worked-example tree with an alpha crosswalk that uses set-level lists, enums, a declared
+    extension column, other SSSOM columns, several authors, an object-side NoTermFound row and a
+    row without confidence."""
+    import shutil
+
+    shutil.copytree(DOC_TREE / "mappings", root)
+    with open(root / "curators.tsv", "a", encoding="utf-8") as fh:
+        fh.write("CRMCUR:other\tSomeone Else\t\n")
+    path = root / "crosswalks" / "alpha.sssom.tsv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    at = lines.index("#curie_map:") + 1
+    lines[at:at] = ["#  orcid: https://orcid.org/"]
+    first = next(i for i, ln in enumerate(lines) if not ln.startswith("#"))
+    meta_lines, rows = lines[:first], lines[first:]
+    at = next(i for i, ln in enumerate(meta_lines) if ln.startswith("#mapping_date"))
+    meta_lines[at:at] = EDGE_META.rstrip("\n").split("\n")
+    cols = rows[0].split("\t")
+    out = [rows[0] + "\t" + "\t".join(EDGE_COLUMNS)]
+    for r in rows[1:]:
+        cells = r.split("\t")
+        key = (cells[cols.index("subject_id")], cells[cols.index("object_id")])
+        if key == ("ALPHA:A1", "HC:ENV-01"):
+            cells[cols.index("author_id")] = "CRMCUR:example|CRMCUR:other"
+            cells[cols.index("reviewer_id")] = "CRMCUR:other"
+            cells[cols.index("comment")] = '[V] same scope: "inventory", targets \\ reduction — ünïcode.'
+        if key == ("ALPHA:A2", "HC:ENV-02"):
+            cells[cols.index("confidence")] = ""
+        out.append("\t".join(cells + list(EDGE_CELLS.get(key, ("",) * len(EDGE_COLUMNS)))))
+    gap = ["ALPHA:A4", "Safety Culture", "skos:exactMatch", "", "sssom:NoTermFound", "", "semapv:ManualMappingCuration",
+           "CRMCUR:example", "", "0.3", "[?] nothing harmonised on behaviour programmes."]
+    out.append("\t".join(gap + [""] * len(EDGE_COLUMNS)))
+    path.write_text("\n".join(meta_lines) + "\n" + "\n".join(out) + "\n", encoding="utf-8")
+    return root
+
+
+def _mapping_trees(project, doc_project, tmp_path):
+    """(label, project, mapping data) for the real mappings, the worked example, the edge tree
+    above and every check fixture that loads (style findings only)."""
+    from generators.errors import BuildError
+
+    yield "mappings/", project, load_mapping_data(project)
+    yield "doc", doc_project, load_mapping_data(doc_project)
+    yield "edge", doc_project, load_mapping_data(doc_project, root=edge_tree(tmp_path / "edge"))
+    for d in sorted((REPO / "tests" / "fixtures" / "mappings").iterdir()):
+        if d.is_dir():
+            try:
+                md = load_mapping_data(project, root=d)
+            except BuildError:
+                continue
+            yield f"fixtures/mappings/{d.name}", project, md
+
+
+def test_edge_tree_is_what_it_claims(doc_project, tmp_path):
+    md = load_mapping_data(doc_project, root=edge_tree(tmp_path / "edge"))
+    ms = md.crosswalks["alpha"]
+    assert [d["slot_name"] for d in ms.metadata["extension_definitions"]] == ["review_note"]
+    assert isinstance(ms.metadata["creator_id"], list) and ms.metadata["subject_type"] == "skos concept"
+    rows = {(m.subject_id, m.object_id): m for m in ms.mappings}
+    assert rows[("ALPHA:A1", "HC:ENV-01")].extra["review_note"].startswith("checked")
+    assert rows[("ALPHA:A2", "HC:ENV-02")].confidence is None
+    assert ("ALPHA:A4", "sssom:NoTermFound") in rows and any(m.negated for m in ms.mappings)
+
+
+def test_crosswalk_graph_equals_sssom_py(project, doc_project, tmp_path):
+    """The SSSOM/RDF the build writes is, triple for triple, what sssom-py's write_rdf makes of
+    the same rows: every real crosswalk, the worked example, the edge tree and the fixtures."""
+    from generators.crosswalk_rdf import crosswalk_graph
+    from generators.errors import BuildError
+
+    seen = 0
+    for label, proj, md in _mapping_trees(project, doc_project, tmp_path):
+        for scheme in sorted(md.crosswalks):
+            try:
+                want, want_pm = sssom_py_crosswalk_graph(proj, md, scheme)
+            except BuildError:  # duplicate rows: both refuse
+                with pytest.raises(BuildError):
+                    crosswalk_graph(proj, md, scheme)
+                continue
+            got, pm = crosswalk_graph(proj, md, scheme)
+            assert pm == want_pm, (label, scheme)
+            missing, extra = set(want) - set(got), set(got) - set(want)
+            assert not missing and not extra, (label, scheme, sorted(missing)[:5], sorted(extra)[:5])
+            seen += 1
+    assert seen >= 7 + 3 + 3 + 10
+
+
+def test_edge_tree_rdf_content(doc_project, tmp_path):
+    """What the edge tree exercises does reach the graph (so the comparison above is not vacuous)."""
+    from rdflib import RDF, Literal
+    from rdflib.namespace import XSD
+
+    from generators.crosswalk_rdf import crosswalk_graph
+
+    md = load_mapping_data(doc_project, root=edge_tree(tmp_path / "edge"))
+    g, pm = crosswalk_graph(doc_project, md, "alpha")
+    ms = U(f"{doc_project.base_iri}crosswalks/alpha")
+    ax = {(g.value(x, U(OWL + "annotatedSource")), g.value(x, U(OWL + "annotatedTarget"))): x for x in g.objects(ms, U(SSSOM + "mappings"))}
+    a = lambda n: U(doc_project.standard_base("alpha", "1") + n)  # noqa: E731
+    hc = lambda n: U(doc_project.criterion_iri(n))  # noqa: E731
+    a1 = ax[(a("A1"), hc("ENV-01"))]
+    assert set(g.objects(a1, U("http://purl.org/pav/authoredBy"))) == {U(f"{doc_project.base_iri}curators/{n}") for n in ("example", "other")}
+    assert set(g.objects(a1, U("http://www.w3.org/2000/01/rdf-schema#seeAlso"))) == {U("https://example.org/a"), U("https://example.org/b")}
+    assert g.value(a1, U("http://purl.org/dc/terms/created")) == Literal("2026-02-01", datatype=XSD.date)  # the row's own date wins
+    assert g.value(a1, U(SSSOM + "similarity_score")) == Literal("0.75", datatype=XSD.double)
+    assert g.value(a1, U(SSSOM + "subject_type")) == U(SKOS + "Concept")  # enum with a meaning IRI
+    assert str(g.value(a1, U(f"{doc_project.base_iri}curators/reviewNote"))).startswith("checked \\ twice")
+    assert ax[(a("A2"), hc("ENV-02"))] not in set(g.subjects(U(SSSOM + "confidence"), None))
+    assert (a("A4"), U(SKOS + "exactMatch"), U(SSSOM + "NoTermFound")) not in g
+    assert (ax[(a("A4"), U(SSSOM + "NoTermFound"))], RDF.type, U(OWL + "Axiom")) in g
+    assert set(g.objects(ms, U("http://purl.org/dc/terms/creator"))) == {U(f"{doc_project.base_iri}curators/example"), U("https://orcid.org/0000-0002-1825-0097")}
+    assert g.value(ms, U(SSSOM + "mapping_set_confidence")) == Literal("0.8", datatype=XSD.double)
+    assert pm["orcid"] == "https://orcid.org/"
+
+
+def test_slot_tables_match_sssom_py():
+    """crosswalk_rdf's slot table (property, value kind, multivalued, enum IRIs) is sssom-py's."""
+    from sssom.rdf_internal import MappingSetRDFConverter
+
+    from generators import crosswalk_rdf as X
+
+    kinds = {"StringValueConverter": "str", "NonRelativeURIValueConverter": "uri", "EntityReferenceValueConverter": "ref",
+             "DateValueConverter": "date", "DoubleValueConverter": "double", "EnumValueConverter": "enum"}
+    conv = MappingSetRDFConverter()
+    assert str(conv.object_uri) == SSSOM + "MappingSet" and str(conv.mapping_converter.object_uri) == OWL + "Axiom"
+    for c, table in ((conv, X.SET_SLOTS), (conv.mapping_converter, X.MAPPING_SLOTS)):
+        want = {}
+        for name, slot in c.slots_by_name.items():
+            vc = c.value_converters.get(slot.range)
+            if vc is None:
+                continue  # curie_map, mappings, extension_definitions: objects, handled apart
+            kind = kinds[type(vc).__name__]
+            if kind == "enum":
+                kind = slot.range
+                assert X.ENUM_IRIS[kind] == {k: str(v) for k, v in vc.uris_by_value.items()}, kind
+            want[name] = (str(c._get_slot_uri(slot)), kind, bool(slot.multivalued))
+        assert table == want
