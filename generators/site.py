@@ -174,7 +174,7 @@ def read_release_index(project) -> dict:
     data: dict = {}
     if path.is_file():
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = _yaml_load(path.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
             raise BuildError(f"cannot read the release index: {exc}", where=str(path),
                              hint="restore site/releases/index.yaml from git") from None
@@ -206,7 +206,7 @@ def load_mappings(project) -> dict:
 
     def load_yaml(path: Path):
         try:
-            return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            return _yaml_load(path.read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:
             raise BuildError(f"cannot read {path.name}: {exc}", where=str(path),
                              hint="run crm-vocab check to locate the problem") from None
