@@ -1,5 +1,6 @@
 """The built site: internal links resolve, downloads list true SHA-256, untrusted text is escaped,
-server rules are present, and two builds are byte-identical."""
+server rules are present, two builds are byte-identical, and the site step split in two
+(pages while the LinkML generators run, then finish) gives what one go would."""
 from __future__ import annotations
 
 import gzip
@@ -8,10 +9,12 @@ import html
 import os
 import re
 import struct
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import pytest
 
 from conftest import HOSTILE_MARK, _build
 
@@ -67,10 +70,13 @@ def test_every_term_file_has_a_page(built_site):
     assert not missing, missing[:10]
 
 
+DOWNLOAD_ROW = re.compile(r'<tr><td><a href="([^"]+)">[^<]*</a></td><td><span data-bytes="(\d+)">[^<]*</span></td>'
+                          r'<td><code class="crm-sha256">([0-9a-f]{64})</code></td></tr>')
+
+
 def test_downloads_sha256_match(built_site):
     page = (built_site / "downloads.html").read_text(encoding="utf-8")
-    rows = re.findall(r'<tr><td><a href="([^"]+)">[^<]*</a></td><td><span data-bytes="(\d+)">[^<]*</span></td>'
-                      r'<td><code class="crm-sha256">([0-9a-f]{64})</code></td></tr>', page)
+    rows = DOWNLOAD_ROW.findall(page)
     assert rows, "no artifact rows on the downloads page"
     listed = set()
     for href, size, sha in rows:
@@ -80,11 +86,35 @@ def test_downloads_sha256_match(built_site):
         assert hashlib.sha256(data).hexdigest() == sha, href
         assert len(data) == int(size), href
         listed.add(f.relative_to(built_site).as_posix())
-    # every artifact of the working version and its zip are listed
+    # every artifact of the working version and its zip are listed, the LinkML generators'
+    # files (written while the pages are built) included
     for f in (built_site / "working").rglob("*"):
         if f.is_file():
             assert f.relative_to(built_site).as_posix() in listed
     assert "working.zip" in listed
+    schemas = [n for n in listed if n.startswith("working/schemas/") and n.endswith(".json")]
+    assert schemas
+    for name in ("working/context.jsonld", "working/shapes.ttl", "working/vocabulary.ttl"):
+        assert name in listed, name
+
+
+def test_downloads_in_search_index(built_site):
+    """The search index has the downloads tables as they are on the page."""
+    import json
+
+    docs = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
+    entry = next(d for d in docs if d["location"] == "downloads.html#v-working")
+    sha = hashlib.sha256((built_site / "working" / "context.jsonld").read_bytes()).hexdigest()
+    assert "working/context.jsonld" in entry["text"] and sha in entry["text"]
+    assert [d["location"] for d in docs].count("downloads.html") == 1
+
+
+def test_no_pending_content_survives(built_site):
+    """The pages rendered before the LinkML generators' files exist are final in the output."""
+    pending = ("crm-pending", "crm-vocab-pending", "filled in when the build")
+    for f in list(built_site.rglob("*.html")) + [built_site / "search" / "search_index.json"]:
+        text = f.read_text(encoding="utf-8")
+        assert not any(p in text for p in pending), f.relative_to(built_site).as_posix()
 
 
 def test_zip_bundle_is_deterministic(built_site):
@@ -171,3 +201,118 @@ def test_site_size_report(built_site, capsys):
     with capsys.disabled():
         print(f"\n[site] {html_pages} html pages, {total / 1e6:.1f} MB, "
               f"build {built_site_seconds[0] if built_site_seconds else float('nan'):.1f} s")
+
+
+# ---- the split step: site.pages() runs while the LinkML generators write, site.finish() after ----
+LINKML_OUTPUTS = ("context.jsonld", "schemas", "shapes.ttl")  # under <version>/
+_watched: list = []   # (folder, hits) while site.pages() runs; see _audit
+
+
+def _audit(event, args):
+    """Audit hook (cannot be removed once added: it checks _watched): opening a LinkML
+    generator's file, or listing anything inside the versioned folder."""
+    if not _watched or event not in ("open", "os.listdir", "os.scandir") or not args:
+        return
+    path = args[0]
+    if path is None or isinstance(path, int):
+        return
+    path = os.path.abspath(os.fsdecode(os.fspath(path)))
+    for folder, hits in _watched:
+        if path == folder or path.startswith(folder + os.sep):
+            rel = os.path.relpath(path, folder)
+            if event != "open" or rel.split(os.sep)[0] in LINKML_OUTPUTS:
+                hits.append((event, rel))
+
+
+def _pre_site(root: Path, out: Path) -> Path:
+    """Every step but the site, as the site step finds the output folder."""
+    from generators.build import STEPS, build
+    from generators.project import load_project
+
+    build(load_project(root), out, steps=tuple(s for s in STEPS if s != "generators.site"), quiet=True, force=True)
+    (out / ".buildinfo").unlink()
+    return out
+
+
+def _site_ctx(root: Path, out: Path):
+    from generators.build import BuildContext
+    from generators.project import load_project
+
+    p = load_project(root)
+    return BuildContext(project=p, out=out, version=p.working_version, quiet=True)
+
+
+@pytest.fixture(scope="module")
+def release_project(site_project, built_site, tmp_path_factory):
+    """site_project with one release, 0.1.0: the built working artifacts less one context entry,
+    so the working build's changelog (which compares contexts) has a change."""
+    import json
+    import shutil
+
+    root = tmp_path_factory.mktemp("release-project") / "project"
+    shutil.copytree(site_project["root"], root)
+    rel = root / "site" / "releases" / "0.1.0"
+    shutil.copytree(built_site / "working", rel)
+    data = json.loads((rel / "context.jsonld").read_text(encoding="utf-8"))
+    term = sorted(k for k, v in data["@context"].items() if not k.startswith("@") and isinstance(v, dict))[0]
+    del data["@context"][term]
+    (rel / "context.jsonld").write_text(json.dumps(data, indent=2), encoding="utf-8")
+    pre = _pre_site(root, tmp_path_factory.mktemp("release-pre") / "site")
+    return {"root": root, "pre": pre, "term": term}
+
+
+def test_pages_then_finish_equals_one_shot_render(release_project, tmp_path, monkeypatch):
+    """site.pages() reads none of the LinkML generators' files (they are absent while it runs,
+    and it opens none and lists nothing inside working/), and pages() + finish() give the same
+    bytes (HTML and search index included) as rendering every page final in one go."""
+    import shutil
+
+    from generators import site
+
+    root, pre = release_project["root"], release_project["pre"]
+
+    # the split, as the build runs it: pages() without the LinkML generators' files
+    split = tmp_path / "split"
+    shutil.copytree(pre, split)
+    ctx = _site_ctx(root, split)
+    v = ctx.version
+    aside = tmp_path / "aside"
+    aside.mkdir()
+    for name in LINKML_OUTPUTS:
+        shutil.move(split / v / name, aside / name)
+    if not getattr(test_pages_then_finish_equals_one_shot_render, "hooked", False):
+        sys.addaudithook(_audit)
+        test_pages_then_finish_equals_one_shot_render.hooked = True
+    hits: list = []
+    _watched.append((str((split / v).resolve()), hits))
+    try:
+        site.pages(ctx)
+    finally:
+        _watched.clear()
+    assert not hits, hits[:10]
+    for name in LINKML_OUTPUTS:
+        shutil.move(aside / name, split / v / name)
+    site.finish(ctx)
+
+    # one go: every artifact (and the zip) there first, every page rendered final by mkdocs
+    whole = tmp_path / "whole"
+    shutil.copytree(pre, whole)
+    ctx = _site_ctx(root, whole)
+    ctx.write(f"{v}.zip", site.deterministic_zip(whole / v, v))
+    final_downloads = site.downloads_page
+    monkeypatch.setattr(site, "downloads_page", lambda c, versions, final=True: final_downloads(c, versions))
+    monkeypatch.setattr(site, "_changelog_deferred", lambda *a: False)
+    monkeypatch.setattr(site, "_fill_in_deferred", lambda *a: None)
+    site.pages(ctx)
+    site.finish(ctx)
+
+    a, b = _tree(split), _tree(whole)
+    assert sorted(a) == sorted(b)
+    differ = [k for k in a if a[k] != b[k]]
+    assert not differ, differ[:10]
+    # the deferred pages are there and say what they should
+    changelog = a["changelog/working.html"].decode("utf-8")
+    assert "context-entry-added" in changelog and release_project["term"] in changelog
+    assert "Compared with 0.1.0" in changelog
+    assert "crm-pending" not in a["downloads.html"].decode("utf-8")
+    assert "0.1.0.zip" in a["downloads.html"].decode("utf-8")
