@@ -60,13 +60,43 @@ def crosswalk_iri(project, scheme: str) -> str:
     return f"{project.base_iri}crosswalks/{scheme}"
 
 
-def new_graph(prefixes: dict[str, str] | None = None):
+def graph_of(triples):
+    """An rdflib Graph holding ``triples``. Nothing is bound: the writers get the prefixes
+    explicitly. The store is rdflib's ``SimpleMemory`` (no contexts, no events): these graphs
+    are only filled and read once, and its ``add`` costs half of the default store's."""
     from rdflib import Graph
+    from rdflib.plugins.stores.memory import SimpleMemory
 
-    g = Graph(bind_namespaces="none")
-    for p, ns in sorted({**COMMON_PREFIXES, **(prefixes or {})}.items()):
-        g.bind(p, ns, override=True, replace=True)
+    g = Graph(store=SimpleMemory(), bind_namespaces="none")
+    add = g.add
+    for t in triples:
+        add(t)
     return g
+
+
+class _Vocab:
+    """The rdflib terms the descriptions use, made once (rdflib is imported lazily)."""
+
+    def __init__(self):
+        from rdflib import OWL, RDF, RDFS, SKOS, Literal, URIRef
+        from rdflib.namespace import DCTERMS
+
+        self.URIRef, self.Literal = URIRef, Literal
+        self.type, self.Concept, self.ConceptScheme = RDF.type, SKOS.Concept, SKOS.ConceptScheme
+        self.prefLabel, self.definition, self.notation = SKOS.prefLabel, SKOS.definition, SKOS.notation
+        self.inScheme, self.topConceptOf, self.hasTopConcept = SKOS.inScheme, SKOS.topConceptOf, SKOS.hasTopConcept
+        self.broader, self.exactMatch, self.editorialNote, self.note = SKOS.broader, SKOS.exactMatch, SKOS.editorialNote, SKOS.note
+        self.skos = {n: SKOS[n] for n in SKOS_PREDICATES}
+        self.seeAlso, self.versionInfo = RDFS.seeAlso, OWL.versionInfo
+        self.title, self.source, self.dctype, self.publisher = DCTERMS.title, DCTERMS.source, DCTERMS.type, DCTERMS.publisher
+        self.Criterion, self.Standard = URIRef(UNTP_CORE + "Criterion"), URIRef(UNTP_CORE + "Standard")
+        self.conformityTopic = URIRef(UNTP_CORE + "conformityTopic")
+
+    def topic(self, code: str):
+        return self.URIRef(TOPIC_BASE + code)
+
+    def lit(self, text, lang: str | None = "en"):
+        return self.Literal(str(text), lang=lang) if lang else self.Literal(str(text))
 
 
 def turtle(g, prefixes: dict[str, str] | None = None) -> str:
@@ -82,12 +112,6 @@ def jsonld(g, prefixes: dict[str, str]) -> str:
     return to_jsonld(g, {**COMMON_PREFIXES, **prefixes})
 
 
-def _lit(text, lang: str | None = "en"):
-    from rdflib import Literal
-
-    return Literal(str(text), lang=lang) if lang else Literal(str(text))
-
-
 def _is_iri(s: str | None) -> bool:
     return bool(s) and re.match(r"^https?://\S+$", s) is not None
 
@@ -97,46 +121,42 @@ def criteria_scheme_iri(project) -> str:
     return project.criteria_base
 
 
-def add_criterion(g, project, c, md=None) -> None:
-    from rdflib import RDF, SKOS, URIRef
-    from rdflib.namespace import DCTERMS
-
-    untp = lambda n: URIRef(UNTP_CORE + n)  # noqa: E731
-    s = URIRef(project.criterion_iri(c.id))
-    scheme = URIRef(criteria_scheme_iri(project))
-    g.add((s, RDF.type, SKOS.Concept))
-    g.add((s, RDF.type, untp("Criterion")))
-    g.add((s, SKOS.prefLabel, _lit(c.label)))
+def criterion_triples(project, c, V=None) -> list:
+    """The description of one harmonised criterion (in the scheme and in its own file)."""
+    V = V or _Vocab()
+    s = V.URIRef(project.criterion_iri(c.id))
+    scheme = V.URIRef(criteria_scheme_iri(project))
+    out = [(s, V.type, V.Concept), (s, V.type, V.Criterion), (s, V.prefLabel, V.lit(c.label))]
     if c.definition:
-        g.add((s, SKOS.definition, _lit(" ".join(str(c.definition).split()))))
-    g.add((s, SKOS.notation, _lit(c.id, None)))
-    g.add((s, SKOS.inScheme, scheme))
-    g.add((s, SKOS.topConceptOf, scheme))
+        out.append((s, V.definition, V.lit(" ".join(str(c.definition).split()))))
+    out += [(s, V.notation, V.lit(c.id, None)), (s, V.inScheme, scheme), (s, V.topConceptOf, scheme)]
     if c.conformity_topic:
-        g.add((s, untp("conformityTopic"), URIRef(TOPIC_BASE + c.conformity_topic)))
+        out.append((s, V.conformityTopic, V.topic(c.conformity_topic)))
     for src in c.sources or []:
-        g.add((s, DCTERMS.source, _lit(src, None)))
+        out.append((s, V.source, V.lit(src, None)))
     if c.verification:
-        g.add((s, SKOS.editorialNote, _lit(f"verification: {c.verification}", None)))
+        out.append((s, V.editorialNote, V.lit(f"verification: {c.verification}", None)))
+    return out
+
+
+def criteria_triples(project, md, parts: dict | None = None, V=None) -> list:
+    """The criteria scheme; ``parts`` (criterion id -> its triples) avoids making them twice."""
+    V = V or _Vocab()
+    scheme = V.URIRef(criteria_scheme_iri(project))
+    meta = md.criteria_meta or {}
+    out = [(scheme, V.type, V.ConceptScheme), (scheme, V.title, V.lit(meta.get("title") or "Harmonised ESG criteria"))]
+    if meta.get("version"):
+        out.append((scheme, V.versionInfo, V.lit(meta["version"], None)))
+    if meta.get("id"):
+        out.append((scheme, V.notation, V.lit(meta["id"], None)))
+    for cid in sorted(md.criteria):
+        out += parts[cid] if parts is not None else criterion_triples(project, md.criteria[cid], V)
+        out.append((scheme, V.hasTopConcept, V.URIRef(project.criterion_iri(cid))))
+    return out
 
 
 def criteria_graph(project, md):
-    from rdflib import OWL, RDF, SKOS, URIRef
-    from rdflib.namespace import DCTERMS
-
-    g = new_graph({"HC": project.criteria_base})
-    scheme = URIRef(criteria_scheme_iri(project))
-    meta = md.criteria_meta or {}
-    g.add((scheme, RDF.type, SKOS.ConceptScheme))
-    g.add((scheme, DCTERMS.title, _lit(meta.get("title") or "Harmonised ESG criteria")))
-    if meta.get("version"):
-        g.add((scheme, OWL.versionInfo, _lit(meta["version"], None)))
-    if meta.get("id"):
-        g.add((scheme, SKOS.notation, _lit(meta["id"], None)))
-    for cid in sorted(md.criteria):
-        add_criterion(g, project, md.criteria[cid])
-        g.add((scheme, SKOS.hasTopConcept, URIRef(project.criterion_iri(cid))))
-    return g
+    return graph_of(criteria_triples(project, md))
 
 
 # ---- catalogues -------------------------------------------------------------------------------------
@@ -144,34 +164,31 @@ def standard_iri(project, cat) -> str:
     return project.standard_base(cat.scheme, cat.version_slug)
 
 
-def add_requirement(g, project, cat, req, shared_owner_iris: set[str]) -> None:
-    from rdflib import RDF, RDFS, SKOS, URIRef
-    from rdflib.namespace import DCTERMS
-
+def requirement_triples(project, cat, req, shared_owner_iris: set[str], V=None) -> list:
+    """The description of one requirement (in its catalogue and in its own file)."""
+    V = V or _Vocab()
     base = standard_iri(project, cat)
-    s = URIRef(base + req.id)
-    g.add((s, RDF.type, SKOS.Concept))
-    g.add((s, RDF.type, URIRef(UNTP_CORE + "Criterion")))
-    g.add((s, SKOS.prefLabel, _lit(req.title)))
-    g.add((s, SKOS.notation, _lit(req.id, None)))
-    g.add((s, SKOS.inScheme, URIRef(base)))
+    s = V.URIRef(base + req.id)
+    out = [(s, V.type, V.Concept), (s, V.type, V.Criterion), (s, V.prefLabel, V.lit(req.title)),
+           (s, V.notation, V.lit(req.id, None)), (s, V.inScheme, V.URIRef(base))]
     if req.parent:
-        g.add((s, SKOS.broader, URIRef(base + req.parent)))
+        out.append((s, V.broader, V.URIRef(base + req.parent)))
     else:
-        g.add((s, SKOS.topConceptOf, URIRef(base)))
+        out.append((s, V.topConceptOf, V.URIRef(base)))
     if req.kind:
-        g.add((s, DCTERMS.type, _lit(req.kind, None)))
+        out.append((s, V.dctype, V.lit(req.kind, None)))
     if req.conformity_topic:
-        g.add((s, URIRef(UNTP_CORE + "conformityTopic"), URIRef(TOPIC_BASE + req.conformity_topic)))
+        out.append((s, V.conformityTopic, V.topic(req.conformity_topic)))
     if _is_iri(req.owner_iri):
         # the owner's own IRI for this requirement: the same requirement, unless the owner uses
         # one IRI for several (a whole PDF), which would make them all "equal"
-        prop = RDFS.seeAlso if req.owner_iri in shared_owner_iris else SKOS.exactMatch
-        g.add((s, prop, URIRef(req.owner_iri)))
+        prop = V.seeAlso if req.owner_iri in shared_owner_iris else V.exactMatch
+        out.append((s, prop, V.URIRef(req.owner_iri)))
     if req.verification:
-        g.add((s, SKOS.editorialNote, _lit(f"verification: {req.verification}", None)))
+        out.append((s, V.editorialNote, V.lit(f"verification: {req.verification}", None)))
     if req.note:
-        g.add((s, SKOS.note, _lit(req.note)))
+        out.append((s, V.note, V.lit(req.note)))
+    return out
 
 
 def _shared_owner_iris(cat) -> set[str]:
@@ -182,27 +199,28 @@ def _shared_owner_iris(cat) -> set[str]:
     return {k for k, n in seen.items() if n > 1}
 
 
-def catalogue_graph(project, cat):
-    from rdflib import OWL, RDF, RDFS, SKOS, URIRef
-    from rdflib.namespace import DCTERMS
-
-    g = new_graph({cat.prefix: standard_iri(project, cat)})
-    s = URIRef(standard_iri(project, cat))
-    g.add((s, RDF.type, SKOS.ConceptScheme))
-    g.add((s, RDF.type, URIRef(UNTP_CORE + "Standard")))
-    g.add((s, DCTERMS.title, _lit(cat.title)))
-    g.add((s, OWL.versionInfo, _lit(cat.version, None)))
-    g.add((s, SKOS.notation, _lit(cat.scheme, None)))
+def catalogue_triples(project, cat, parts: dict | None = None, V=None) -> list:
+    """A catalogue as a ``skos:ConceptScheme``; ``parts`` (requirement id -> its triples) avoids
+    making them twice."""
+    V = V or _Vocab()
+    base = standard_iri(project, cat)
+    s = V.URIRef(base)
+    out = [(s, V.type, V.ConceptScheme), (s, V.type, V.Standard), (s, V.title, V.lit(cat.title)),
+           (s, V.versionInfo, V.lit(cat.version, None)), (s, V.notation, V.lit(cat.scheme, None))]
     if cat.publisher:
-        g.add((s, DCTERMS.publisher, _lit(cat.publisher, None)))
+        out.append((s, V.publisher, V.lit(cat.publisher, None)))
     if _is_iri(cat.url):
-        g.add((s, RDFS.seeAlso, URIRef(cat.url)))
-    shared = _shared_owner_iris(cat)
+        out.append((s, V.seeAlso, V.URIRef(cat.url)))
+    shared = _shared_owner_iris(cat) if parts is None else None
     for rid, req in cat.requirements.items():
-        add_requirement(g, project, cat, req, shared)
+        out += parts[rid] if parts is not None else requirement_triples(project, cat, req, shared, V)
         if not req.parent:
-            g.add((s, SKOS.hasTopConcept, URIRef(standard_iri(project, cat) + rid)))
-    return g
+            out.append((s, V.hasTopConcept, V.URIRef(base + rid)))
+    return out
+
+
+def catalogue_graph(project, cat):
+    return graph_of(catalogue_triples(project, cat))
 
 
 # ---- crosswalks -------------------------------------------------------------------------------------
@@ -430,6 +448,7 @@ class _SlotWriter:
         self.Literal, self.URIRef = Literal, URIRef
         self._refs: dict[str, object] = {}
         self._props: dict[str, object] = {}
+        self._values: dict[tuple, object] = {}
 
     def prop(self, iri: str):
         p = self._props.get(iri)
@@ -456,6 +475,17 @@ class _SlotWriter:
         return node
 
     def value(self, kind: str, v):
+        if kind == "ref":
+            return self.ref(str(v))
+        key = (kind, v) if isinstance(v, (str, float)) else None
+        node = self._values.get(key) if key is not None else None
+        if node is None:
+            node = self._value(kind, v)
+            if key is not None:
+                self._values[key] = node  # dates, versions, confidences repeat on every row
+        return node
+
+    def _value(self, kind: str, v):
         if kind == "str":
             return self.Literal(v if isinstance(v, str) else str(v))
         if kind == "ref":
@@ -563,10 +593,7 @@ def crosswalk_graph(project, md, scheme: str):
     prefix is a BuildError, and the parts of a '|'-separated value are stripped.
     """
     triples, pm = crosswalk_triples(project, md, scheme)
-    g = new_graph(pm)
-    for t in triples:
-        g.add(t)
-    return g, pm
+    return graph_of(triples), pm
 
 
 # ---- per-term descriptions ------------------------------------------------------------------------
@@ -580,50 +607,71 @@ def _direct_rows(md):
             yield m, local
 
 
-def term_graphs(project, md):
-    """{relpath stem: (graph, prefixes)} for every criterion and requirement IRI."""
-    from rdflib import SKOS, URIRef
-
+def term_graphs(project, md, parts: dict | None = None, V=None):
+    """{relpath stem: (graph, prefixes)} for every criterion and requirement IRI. ``parts``:
+    the triples of each criterion (by id) and requirement (by (scheme, id)), when already made."""
+    V = V or _Vocab()
+    parts = parts if parts is not None else term_parts(project, md, V)
     out = {}
     by_object: dict[str, list] = {}
     by_subject: dict[str, list] = {}
     for m, local in _direct_rows(md):
         by_object.setdefault(m.object_id, []).append((m, local))
         by_subject.setdefault(m.subject_id, []).append((m, local))
+    iris: dict[str, object] = {}
 
     def expand(curie):
-        try:
-            return URIRef(md.expand(curie))
-        except KeyError:
-            return None
+        if curie not in iris:
+            try:
+                iris[curie] = V.URIRef(md.expand(curie))
+            except KeyError:
+                iris[curie] = None
+        return iris[curie]
 
+    hc = {"HC": project.criteria_base}
     for cid in sorted(md.criteria):
         c = md.criteria[cid]
-        g = new_graph({"HC": project.criteria_base})
-        add_criterion(g, project, c)
-        for m, local in by_object.get(c.curie, []):
+        triples = list(parts[cid])
+        me = V.URIRef(project.criterion_iri(cid))
+        rows = by_object.get(c.curie, [])
+        for m, local in rows:
             s = expand(m.subject_id)
             if s is not None:
-                g.add((s, SKOS[local], URIRef(project.criterion_iri(cid))))
+                triples.append((s, V.skos[local], me))
                 if m.subject_label:
-                    g.add((s, SKOS.prefLabel, _lit(m.subject_label)))
-        out[f"criteria/{cid}"] = (g, {"HC": project.criteria_base, **_used_prefixes(md, by_object.get(c.curie, []), "subject_id")})
+                    triples.append((s, V.prefLabel, V.lit(m.subject_label)))
+        out[f"criteria/{cid}"] = (graph_of(triples), {**hc, **_used_prefixes(md, rows, "subject_id")})
+    labels: dict[str, object] = {}
     for scheme in sorted(md.catalogues):
         cat = md.catalogues[scheme]
-        shared = _shared_owner_iris(cat)
         base = standard_iri(project, cat)
-        for rid, req in cat.requirements.items():
-            g = new_graph({cat.prefix: base, "HC": project.criteria_base})
-            add_requirement(g, project, cat, req, shared)
+        pm = {cat.prefix: base, **hc}
+        for rid in cat.requirements:
+            triples = list(parts[(scheme, rid)])
+            me = V.URIRef(base + rid)
             for m, local in by_subject.get(f"{cat.prefix}:{rid}", []):
                 o = expand(m.object_id)
                 if o is not None:
-                    g.add((URIRef(base + rid), SKOS[local], o))
+                    triples.append((me, V.skos[local], o))
                     crit = md.criterion_for(m.object_id)
                     if crit is not None:
-                        g.add((o, SKOS.prefLabel, _lit(crit.label)))
-            out[f"standards/{scheme}/{cat.version_slug}/{rid}"] = (g, {cat.prefix: base, "HC": project.criteria_base})
+                        if crit.id not in labels:
+                            labels[crit.id] = V.lit(crit.label)
+                        triples.append((o, V.prefLabel, labels[crit.id]))
+            out[f"standards/{scheme}/{cat.version_slug}/{rid}"] = (graph_of(triples), pm)
     return out
+
+
+def term_parts(project, md, V=None) -> dict:
+    """The triples describing each criterion (key: id) and requirement (key: (scheme, id)): made
+    once, used both in the scheme / catalogue graphs and in the per-term files."""
+    V = V or _Vocab()
+    parts: dict = {cid: criterion_triples(project, md.criteria[cid], V) for cid in md.criteria}
+    for scheme, cat in md.catalogues.items():
+        shared = _shared_owner_iris(cat)
+        for rid, req in cat.requirements.items():
+            parts[(scheme, rid)] = requirement_triples(project, cat, req, shared, V)
+    return parts
 
 
 def _used_prefixes(md, rows, attr) -> dict[str, str]:
@@ -637,23 +685,30 @@ def _used_prefixes(md, rows, attr) -> dict[str, str]:
 
 # ---- the build step ------------------------------------------------------------------------------------
 def build(ctx) -> None:
+    from .mappingdata import gc_paused
+
     project, md, v = ctx.project, ctx.mapping_data(), ctx.version
-    g = criteria_graph(project, md)
-    pm = {"HC": project.criteria_base}
-    ctx.write(f"{v}/criteria.ttl", turtle(g, pm))
-    ctx.write(f"{v}/criteria.jsonld", jsonld(g, pm))
-    for scheme in sorted(md.catalogues):
-        cat = md.catalogues[scheme]
-        g = catalogue_graph(project, cat)
-        pm = {cat.prefix: standard_iri(project, cat)}
-        ctx.write(f"{v}/standards/{scheme}.ttl", turtle(g, pm))
-        ctx.write(f"{v}/standards/{scheme}.jsonld", jsonld(g, pm))
-    for scheme in sorted(md.crosswalks):
-        ms = md.crosswalks[scheme]
-        ctx.write(f"{v}/crosswalks/{scheme}.sssom.tsv", ms.path.read_bytes())
-        g, pm = crosswalk_graph(project, md, scheme)
-        ctx.write(f"{v}/crosswalks/{scheme}.ttl", turtle(g, pm))
-        ctx.write(f"{v}/crosswalks/{scheme}.jsonld", jsonld(g, pm))
-    for stem, (g, pm) in term_graphs(project, md).items():
-        ctx.write(f"{stem}.ttl", turtle(g, pm))
-        ctx.write(f"{stem}.jsonld", jsonld(g, pm))
+    # no cyclic garbage in here, only many small objects: the collector's passes over them (and,
+    # in a sequential build, over everything LinkML left behind) were a fifth of this step
+    with gc_paused():
+        V = _Vocab()
+        parts = term_parts(project, md, V)
+        g = graph_of(criteria_triples(project, md, parts, V))
+        pm = {"HC": project.criteria_base}
+        ctx.write(f"{v}/criteria.ttl", turtle(g, pm))
+        ctx.write(f"{v}/criteria.jsonld", jsonld(g, pm))
+        for scheme in sorted(md.catalogues):
+            cat = md.catalogues[scheme]
+            g = graph_of(catalogue_triples(project, cat, {rid: parts[(scheme, rid)] for rid in cat.requirements}, V))
+            pm = {cat.prefix: standard_iri(project, cat)}
+            ctx.write(f"{v}/standards/{scheme}.ttl", turtle(g, pm))
+            ctx.write(f"{v}/standards/{scheme}.jsonld", jsonld(g, pm))
+        for scheme in sorted(md.crosswalks):
+            ms = md.crosswalks[scheme]
+            ctx.write(f"{v}/crosswalks/{scheme}.sssom.tsv", ms.path.read_bytes())
+            g, pm = crosswalk_graph(project, md, scheme)
+            ctx.write(f"{v}/crosswalks/{scheme}.ttl", turtle(g, pm))
+            ctx.write(f"{v}/crosswalks/{scheme}.jsonld", jsonld(g, pm))
+        for stem, (g, pm) in term_graphs(project, md, parts, V).items():
+            ctx.write(f"{stem}.ttl", turtle(g, pm))
+            ctx.write(f"{stem}.jsonld", jsonld(g, pm))
