@@ -9,12 +9,16 @@ Writes (``<v>`` = ``ctx.version``, IRIs from :class:`generators.project.Project`
 * ``<v>/crosswalks/<scheme>.sssom.tsv`` (the source file, copied byte for byte), ``.ttl`` and
   ``.jsonld``: SSSOM/RDF (``owl:Axiom`` per row, with a stable IRI
   ``<base>crosswalks/<scheme>#m-<sha1>``) plus direct ``?s skos:xMatch ?o`` triples for the rows
-  that are neither negated nor ``sssom:NoTermFound``;
+  that are neither negated nor ``sssom:NoTermFound``. Written here triple for triple as sssom-py's
+  ``write_rdf`` writes it (sssom-py is the reference in the tests, not imported by the build);
 * ``criteria/<ID>.ttl|.jsonld`` and ``standards/<scheme>/<slug>/<id>.ttl|.jsonld``: one description
   per term IRI, which content negotiation serves.
 
 Outputs are byte-identical across builds: every node is an IRI (no blank nodes) and both
 serialisations go through :mod:`generators.rdfutil` (sorted Turtle and JSON-LD).
+
+Each criterion's and requirement's description is made once (:func:`term_parts`) and shared by the
+scheme / catalogue graph and the term's own file.
 """
 from __future__ import annotations
 
@@ -30,7 +34,7 @@ SKOS_PREDICATES = ("exactMatch", "broadMatch", "narrowMatch", "closeMatch", "rel
 MAPPING_PREFIX = "MAPPING"  # CURIE prefix of the per-row IRIs inside one crosswalk graph
 NO_TERM_FOUND = "sssom:NoTermFound"
 
-#: prefixes bound in every graph (sorted output; nothing random like ns1)
+#: prefixes handed to the writers for every file (with the file's own ones)
 COMMON_PREFIXES = {
     "dcterms": "http://purl.org/dc/terms/",
     "owl": "http://www.w3.org/2002/07/owl#",
