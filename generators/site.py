@@ -19,6 +19,7 @@ import os
 import posixpath
 import re
 import shutil
+import sys
 import tempfile
 import zipfile
 from pathlib import Path
@@ -119,6 +120,13 @@ def _yaml_load(text: str):
     import yaml
 
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
+
+
+def _two_cores() -> bool:
+    """Whether a step may fork a worker (two usable cores, CRM_VOCAB_JOBS not 1): the build's rule."""
+    from .build import _parallel_ok
+
+    return _parallel_ok()
 
 
 def _fast_tmp() -> str | None:
@@ -1246,7 +1254,17 @@ def _walk_key(src_uri: str):
     return [(1, d) for d in dirs] + [(0, _file_sort_key(name))]
 
 
-def _generated_pages_plugin(pages: dict[str, GenPage], out: Path, reserved: set[str], nav_titles: dict[str, str]):
+class _PageWorkerError(Exception):
+    """The page worker's error (its message), raised in the build process."""
+
+
+# Share of the page rendering the build process keeps when a worker renders the rest (it also
+# copies the theme's assets and writes 404.html, the sitemap and the search index).
+_PARENT_SHARE = 0.45
+
+
+def _generated_pages_plugin(pages: dict[str, GenPage], out: Path, reserved: set[str], nav_titles: dict[str, str],
+                            split: bool):
     """An mkdocs plugin (mkdocs' own extension point) that adds the generated pages from memory.
 
     - Each page is a ``File.generated`` (nothing is written into a docs folder) whose ``Page``
@@ -1256,11 +1274,26 @@ def _generated_pages_plugin(pages: dict[str, GenPage], out: Path, reserved: set[
       that no file of the site (pages, theme assets, 404, sitemap, search index) exists there
       already (an earlier step's file is never replaced) or lies in a versioned folder
       (``reserved``; the LinkML generators may still be writing there).
+    - ``split``: once every page is read and converted (``on_env``), a forked worker renders a
+      tail of the generated pages (template, search entries, file) on the second core while this
+      process renders the rest; this process then appends the worker's search entries, in page
+      order, before the search plugin writes its index. The worker's Files are only its pages
+      (so it copies no assets) and it renders no 404/sitemap; here, its pages count as unchanged
+      for the dirty build (so they are listed in the sitemap but not rendered twice).
     """
-    from mkdocs.plugins import BasePlugin
+    import pickle
+    import signal
+
+    from mkdocs.plugins import BasePlugin, event_priority
     from mkdocs.structure.files import Files, File
     from mkdocs.structure.pages import Page
     from mkdocs.structure.toc import get_toc
+
+    class GenFile(File):
+        rendered_here = True
+
+        def is_modified(self) -> bool:  # the dirty build renders a page only when this is true
+            return self.rendered_here
 
     class HtmlPage(Page):
         def __init__(self, title, file, config, gen: GenPage):
@@ -1276,7 +1309,16 @@ def _generated_pages_plugin(pages: dict[str, GenPage], out: Path, reserved: set[
             self._title_from_render = None
             self.present_anchor_ids = set(re.findall(r'\sid="([^"]+)"', self._gen.html))
 
+    def search_index(config):
+        for plugin in config.plugins.values():
+            if hasattr(plugin, "search_index") and getattr(plugin.config, "enabled", True):
+                return plugin.search_index
+        return None
+
     class GeneratedPages(BasePlugin):
+        worker = None       # here: (pid, read end) of the worker
+        in_worker = None    # in the worker: the write end of its pipe
+
         def on_files(self, files, config):
             docs_files, theme_files = [], []
             for f in files:
@@ -1285,7 +1327,7 @@ def _generated_pages_plugin(pages: dict[str, GenPage], out: Path, reserved: set[
                 if files.get_file_from_path(rel) is not None:
                     raise BuildError(f"hand-written page site/docs/{rel} collides with a generated page",
                                      hint="rename the hand-written page")
-                f = File.generated(config, rel, content=gen.html)
+                f = GenFile.generated(config, rel, content=gen.html)
                 HtmlPage(nav_titles.get(rel), f, config, gen)
                 docs_files.append(f)
             docs_files.sort(key=lambda f: _walk_key(f.src_uri))
@@ -1303,16 +1345,104 @@ def _generated_pages_plugin(pages: dict[str, GenPage], out: Path, reserved: set[
                                      hint="rename the page or the artifact")
             return files
 
+        @event_priority(-100)  # after every other plugin's on_env
+        def on_env(self, env, config, files):
+            if not split:
+                return env
+            docs = files.documentation_pages()
+            weights = [2000 + len(f.page.content or "") for f in docs]
+            total, acc, cut = sum(weights), 0, len(docs)
+            for i, w in enumerate(weights):
+                if acc >= total * _PARENT_SHARE:
+                    cut = i
+                    break
+                acc += w
+            while cut < len(docs) and not all(isinstance(f, GenFile) for f in docs[cut:]):
+                cut += 1
+            tail = docs[cut:]
+            if not tail:
+                return env
+            sys.stdout.flush()
+            sys.stderr.flush()
+            r, w = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the worker: renders the tail only
+                os.close(r)
+                self.in_worker = w
+                keep = {f.src_uri for f in tail}
+                for f in list(files):
+                    if f.src_uri not in keep:
+                        files.remove(f)
+                config.theme.static_templates.clear()
+                config.extra_templates.clear()
+                return env
+            os.close(w)
+            self.worker = (pid, r)
+            for f in tail:
+                f.rendered_here = False
+            return env
+
+        def _report(self, result) -> None:
+            """In the worker: send ``result`` to the build process and end."""
+            try:
+                with os.fdopen(self.in_worker, "wb") as fh:
+                    fh.write(pickle.dumps(result))
+            finally:
+                os._exit(0 if result[0] == "ok" else 1)
+
+        def join_worker(self):
+            """Here: wait for the worker; its search entries, or raise its error."""
+            pid, r = self.worker
+            self.worker = None
+            with os.fdopen(r, "rb") as fh:
+                data = fh.read()
+            _, status = os.waitpid(pid, 0)
+            try:
+                result = pickle.loads(data)
+            except Exception:  # noqa: BLE001 - it died before reporting
+                result = ("error", f"the page worker exited with status {status}")
+            if result[0] != "ok":
+                raise _PageWorkerError(result[1])
+            return result[1]
+
+        def stop_worker(self) -> None:
+            if self.worker is not None:
+                pid, r = self.worker
+                self.worker = None
+                os.close(r)
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                os.waitpid(pid, 0)
+
+        @event_priority(100)  # before the search plugin writes its index
+        def on_post_build(self, config):
+            index = search_index(config)
+            if self.in_worker is not None:
+                self._report(("ok", index.entries if index is not None else []))
+            if self.worker is not None:
+                entries = self.join_worker()
+                if index is not None:
+                    index.entries.extend(entries)
+
+        def on_build_error(self, error):
+            if self.in_worker is not None:
+                self._report(("error", f"{type(error).__name__}: {error}"))
+            self.stop_worker()
+
     return GeneratedPages()
 
 
-def run_mkdocs(project, out: Path, pages: dict[str, GenPage], epoch: str, reserved: set[str]) -> None:
+def run_mkdocs(project, out: Path, pages: dict[str, GenPage], epoch: str, reserved: set[str], *,
+               split: bool = False) -> None:
     """mkdocs-material, in-process, with the hand-written pages of ``site/docs`` and the generated
     ``pages`` (docs path -> page), writing into ``out`` beside the earlier steps' files.
 
     mkdocs cleans its ``site_dir`` before a build unless the build is "dirty"; the build is
     dirty here only so that it keeps the earlier steps' files (a dirty build skips pages whose
-    output is newer than their source: there is none, the plugin refuses existing outputs)."""
+    output is newer than their source: there is none, the plugin refuses existing outputs).
+    ``split``: render part of the pages in a forked worker (see _generated_pages_plugin)."""
     import logging
 
     cfg_file = _mkdocs_config_file(project)
@@ -1349,11 +1479,26 @@ def run_mkdocs(project, out: Path, pages: dict[str, GenPage], epoch: str, reserv
             config = load_config(config_file=str(cfg_file), docs_dir=str(docs), site_dir=str(out),
                                  use_directory_urls=False, site_url=project.base_iri, nav=nav, strict=False,
                                  **overrides)
-            config.plugins["crm-vocab-generated-pages"] = _generated_pages_plugin(
-                pages, Path(out), reserved, _nav_titles(nav))
-            mk_build(config, dirty=True)
+            plugin = _generated_pages_plugin(pages, Path(out), reserved, _nav_titles(nav), split)
+            config.plugins["crm-vocab-generated-pages"] = plugin
+            try:
+                mk_build(config, dirty=True)
+            except BaseException as exc:
+                if plugin.in_worker is not None:  # never unwind into the caller in the worker
+                    plugin._report(("error", f"{type(exc).__name__}: {exc}"))
+                raise
+            finally:
+                if plugin.in_worker is not None:
+                    os._exit(1)
+                plugin.stop_worker()
+        except BuildError:
+            raise
         except (MkDocsException, SystemExit) as exc:
             raise BuildError(f"mkdocs failed: {exc}", where=str(cfg_file)) from None
+        except Exception as exc:  # noqa: BLE001 - e.g. a theme override failing on a page (mkdocs logs which)
+            text = str(exc) if isinstance(exc, _PageWorkerError) else f"{type(exc).__name__}: {exc}"
+            raise BuildError(f"mkdocs failed: {text}", where=str(cfg_file),
+                             hint="see the mkdocs error above for the page") from None
     finally:
         os.umask(old_umask)
         for k, v in old_env.items():
@@ -1428,7 +1573,7 @@ def pages(ctx) -> None:
     sw.add("coverage.md", coverage_page(ctx, releases))
     changelog_pages(ctx, sw, versions)
     sw.add("downloads.md", downloads_page(ctx, versions, final=False))
-    run_mkdocs(project, out, sw.pages, _source_date_epoch(project), version_dirs)
+    run_mkdocs(project, out, sw.pages, _source_date_epoch(project), version_dirs, split=_two_cores())
 
     ctx.write(".htaccess", htaccess(latest))
     ctx.write("nginx.conf", nginx_conf(latest))

@@ -316,3 +316,44 @@ def test_pages_then_finish_equals_one_shot_render(release_project, tmp_path, mon
     assert "Compared with 0.1.0" in changelog
     assert "crm-pending" not in a["downloads.html"].decode("utf-8")
     assert "0.1.0.zip" in a["downloads.html"].decode("utf-8")
+
+
+def test_sequential_build_is_identical(built_site, site_project, tmp_path, monkeypatch):
+    """With one core (CRM_VOCAB_JOBS=1) the site is rendered in one process, with two a worker
+    renders part of the pages: the same bytes either way."""
+    from generators import build as buildmod
+
+    monkeypatch.setenv(buildmod.ENV_JOBS, "1")
+    seq = _build(site_project["root"], tmp_path / "seq")
+    a, b = _tree(built_site), _tree(seq)
+    assert sorted(a) == sorted(b)
+    differ = [k for k in a if a[k] != b[k]]
+    assert not differ, differ[:10]
+
+
+def test_page_error_fails_the_build_and_keeps_the_output(built_site, site_project, tmp_path):
+    """A page that cannot be rendered (here the last one, which the page worker renders when
+    there are two cores) fails the build with a clear error, and the previous output stays."""
+    import shutil
+
+    import pytest
+
+    from generators import site
+    from generators.errors import BuildError
+
+    root = tmp_path / "project"
+    shutil.copytree(site_project["root"], root)
+    out = tmp_path / "site"
+    shutil.copytree(built_site, out)
+    before = _tree(out)
+    pages = [p.relative_to(built_site).as_posix()[: -len(".html")] + ".md" for p in built_site.rglob("*.html")
+             if p.name != "404.html" and p.relative_to(built_site).parts[0] not in ("assets", "search")]
+    last = max(pages, key=site._walk_key)[: -len(".md")] + ".html"
+    main = root / "site" / "overrides" / "main.html"
+    main.write_text(main.read_text(encoding="utf-8") +
+                    f'{{% block content %}}{{% if page.url == "{last}" %}}{{{{ page.no_such_thing() }}}}'
+                    "{% endif %}{{ super() }}{% endblock %}\n", encoding="utf-8")
+    with pytest.raises(BuildError) as exc:
+        _build(root, out)
+    assert "mkdocs failed" in exc.value.message
+    assert _tree(out) == before
