@@ -1231,17 +1231,22 @@ def _filter_nav(nav, exists):
     return out
 
 
-def _nav_titles(nav) -> dict[str, str]:
-    """docs path -> the title the nav gives it (``- Home: index.md``)."""
-    titles: dict[str, str] = {}
+def _nav_titles(nav) -> dict[str, str | None]:
+    """docs path -> the title the nav gives it (``- Home: index.md``; None: ``- index.md``), for
+    every page in the nav."""
+    titles: dict[str, str | None] = {}
     for item in nav or []:
-        if isinstance(item, dict):
+        if isinstance(item, str):
+            titles.setdefault(item, None)
+        elif isinstance(item, dict):
             for k, v in item.items():
                 if isinstance(v, str):
-                    titles.setdefault(v, k)
+                    if titles.get(v) is None:
+                        titles[v] = k
                 elif isinstance(v, list):
                     for sub, t in _nav_titles(v).items():
-                        titles.setdefault(sub, t)
+                        if titles.get(sub) is None:
+                            titles[sub] = t
     return titles
 
 
@@ -1252,6 +1257,11 @@ def _walk_key(src_uri: str):
 
     *dirs, name = src_uri.split("/")
     return [(1, d) for d in dirs] + [(0, _file_sort_key(name))]
+
+
+# Render the theme blocks that only depend on the folder once per folder (see shared_block);
+# tests switch it off to compare.
+_SHARE_BLOCKS = True
 
 
 class _PageWorkerError(Exception):
@@ -1284,6 +1294,7 @@ def _generated_pages_plugin(pages: dict[str, GenPage], out: Path, reserved: set[
     import pickle
     import signal
 
+    import jinja2
     from mkdocs.plugins import BasePlugin, event_priority
     from mkdocs.structure.files import Files, File
     from mkdocs.structure.pages import Page
@@ -1308,6 +1319,8 @@ def _generated_pages_plugin(pages: dict[str, GenPage], out: Path, reserved: set[
             self.toc = get_toc([])  # markdown's toc does not look into raw HTML either
             self._title_from_render = None
             self.present_anchor_ids = set(re.findall(r'\sid="([^"]+)"', self._gen.html))
+
+    shared: dict[tuple[str, str], str] = {}   # (block, folder) -> its output; see shared_block
 
     def search_index(config):
         for plugin in config.plugins.values():
@@ -1347,6 +1360,8 @@ def _generated_pages_plugin(pages: dict[str, GenPage], out: Path, reserved: set[
 
         @event_priority(-100)  # after every other plugin's on_env
         def on_env(self, env, config, files):
+            if _SHARE_BLOCKS:
+                env.globals["crm_shared_block"] = self.shared_block
             if not split:
                 return env
             docs = files.documentation_pages()
@@ -1381,6 +1396,22 @@ def _generated_pages_plugin(pages: dict[str, GenPage], out: Path, reserved: set[
             for f in tail:
                 f.rendered_here = False
             return env
+
+        @staticmethod
+        @jinja2.pass_context
+        def shared_block(context, name: str, render):
+            """For site/overrides/main.html: the theme block ``name`` (``render`` = its super()),
+            rendered once per folder for the generated pages outside the nav. Their blocks
+            styles, libs, site_nav, config and scripts depend on nothing else: the page has no
+            table of contents (raw HTML), no meta but its title, no previous/next page and is
+            never the active nav item, so only its folder (relative URLs) varies."""
+            page = context.get("page")
+            if not isinstance(page, HtmlPage) or page.file.src_uri in nav_titles:
+                return render()
+            key = (name, posixpath.dirname(page.file.dest_uri))
+            if key not in shared:
+                shared[key] = render()
+            return shared[key]
 
         def _report(self, result) -> None:
             """In the worker: send ``result`` to the build process and end."""

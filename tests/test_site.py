@@ -357,3 +357,23 @@ def test_page_error_fails_the_build_and_keeps_the_output(built_site, site_projec
         _build(root, out)
     assert "mkdocs failed" in exc.value.message
     assert _tree(out) == before
+
+
+def test_shared_theme_blocks_render_as_material_does(release_project, tmp_path, monkeypatch):
+    """The theme blocks rendered once per folder for generated pages (site/overrides/main.html)
+    give the bytes Material gives when it renders them for every page."""
+    import shutil
+
+    from generators import site
+
+    trees = []
+    for share in (True, False):
+        out = tmp_path / f"share-{share}"
+        shutil.copytree(release_project["pre"], out)
+        monkeypatch.setattr(site, "_SHARE_BLOCKS", share)
+        site.build(_site_ctx(release_project["root"], out))
+        trees.append(_tree(out))
+    a, b = trees
+    assert sorted(a) == sorted(b)
+    differ = [k for k in a if a[k] != b[k]]
+    assert not differ, differ[:10]
