@@ -265,18 +265,19 @@ def _split_curie(curie: str) -> tuple[str, str]:
 # the model (SchemaView on project.model_file)
 # ---------------------------------------------------------------------------------------------
 class ModelInfo:
-    """What the pages need from the LinkML model, computed once."""
+    """What the pages need from the LinkML model, computed once. ``view``: a SchemaView of the
+    model to use (the build's, see :func:`_model_view`) instead of reading the model file."""
 
-    def __init__(self, project, term_files: set[str]):
+    def __init__(self, project, term_files: set[str], view=None):
         self.project = project
         self.sv = None
         self.terms: dict[str, dict] = {}   # output name (no extension) -> info
-        if not project.model_file.is_file():
+        if view is None and not project.model_file.is_file():
             return
         from linkml_runtime.utils.schemaview import SchemaView
 
         try:
-            self.sv = SchemaView(str(project.model_file))
+            self.sv = view if view is not None else SchemaView(str(project.model_file))
             self.schema = self.sv.schema
             self._collect(term_files)
         except BuildError:
@@ -284,10 +285,6 @@ class ModelInfo:
         except Exception as exc:  # LinkML raises many kinds on a broken model
             raise BuildError(f"cannot read the model: {exc}", where=str(project.model_file),
                              hint="run crm-vocab validate / linkml-lint on the model") from None
-
-    def _own(self, elem) -> bool:
-        fs = getattr(elem, "from_schema", None)
-        return not fs or fs == self.schema.id
 
     def _curies(self, elem) -> list[tuple[str, str]]:
         out = []
@@ -379,6 +376,17 @@ class SiteWriter:
             raise BuildError(f"two generated pages want the same path {relpath!r}",
                              hint="two terms, criteria or requirements map to the same file name")
         self.pages[relpath] = page
+
+
+def _model_view(ctx):
+    """The model step's SchemaView of the model (rebased on the configured base IRI), shared
+    through ``ctx.cached("model")``: read once per build when both steps run in this process.
+    None when there is no model file (the site then has no term pages)."""
+    if not ctx.project.model_file.is_file():
+        return None
+    from .model_artifacts import load_model
+
+    return ctx.cached("model", lambda: load_model(ctx.project)).view
 
 
 def _term_files(out: Path, version_dirs: set[str]) -> set[str]:
@@ -1580,7 +1588,7 @@ def pages(ctx) -> None:
 
     version_dirs = set(versions)
     term_files = _term_files(out, version_dirs)
-    model = ModelInfo(project, term_files)
+    model = ModelInfo(project, term_files, _model_view(ctx))
     mp = load_mappings(project)
 
     sw = SiteWriter(ctx)
