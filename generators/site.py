@@ -1290,8 +1290,9 @@ def _generated_pages_plugin(pages: dict[str, GenPage], out: Path, reserved: set[
       and put back, at ~1 ms a page.
     - mkdocs writes straight into the output folder, so before anything is written it checks
       that no file of the site (pages, theme assets, 404, sitemap, search index) exists there
-      already (an earlier step's file is never replaced) or lies in a versioned folder
-      (``reserved``; the LinkML generators may still be writing there).
+      already (an earlier step's file is never replaced), lies in a versioned folder (the LinkML
+      generators may still be writing there) or is a file this step writes itself afterwards
+      (``reserved``: top-level names).
     - ``split``: once every page is read and converted (``on_env``), a forked worker renders a
       tail of the generated pages (template, search entries, file) on the second core while this
       process renders the rest; this process then appends the worker's search entries, in page
@@ -1358,11 +1359,11 @@ def _generated_pages_plugin(pages: dict[str, GenPage], out: Path, reserved: set[
                 dests += [t, f"{t}.gz"] if t == "sitemap.xml" else [t]
             dests.append("search/search_index.json")
             for d in dests:
-                top = d.split("/", 1)[0]
-                if top in reserved or os.path.lexists(out / d):
-                    raise BuildError(f"the site would overwrite {d}, written by an earlier build step"
-                                     if top not in reserved else
-                                     f"the site would write {d} into a versioned artifact folder",
+                if d.split("/", 1)[0] in reserved:
+                    raise BuildError(f"the site would write {d}, which is a build artifact (or in a "
+                                     "versioned artifact folder)", hint="rename the page or file in site/docs")
+                if os.path.lexists(out / d):
+                    raise BuildError(f"the site would overwrite {d}, written by an earlier build step",
                                      hint="rename the page or the artifact")
             return files
 
@@ -1481,6 +1482,7 @@ def run_mkdocs(project, out: Path, pages: dict[str, GenPage], epoch: str, reserv
     mkdocs cleans its ``site_dir`` before a build unless the build is "dirty"; the build is
     dirty here only so that it keeps the earlier steps' files (a dirty build skips pages whose
     output is newer than their source: there is none, the plugin refuses existing outputs).
+    ``reserved``: top-level names the site must not write (see _generated_pages_plugin);
     ``split``: render part of the pages in a forked worker (see _generated_pages_plugin)."""
     import logging
 
@@ -1612,7 +1614,9 @@ def pages(ctx) -> None:
     sw.add("coverage.md", coverage_page(ctx, releases))
     changelog_pages(ctx, sw, versions)
     sw.add("downloads.md", downloads_page(ctx, versions, final=False))
-    run_mkdocs(project, out, sw.pages, _source_date_epoch(project), version_dirs, split=_two_cores())
+    # what the site may not write: the versioned folders, and what this step writes itself
+    reserved = version_dirs | {f"{v}.zip" for v in versions} | {".htaccess", "nginx.conf", "releases.json"}
+    run_mkdocs(project, out, sw.pages, _source_date_epoch(project), reserved, split=_two_cores())
 
     ctx.write(".htaccess", htaccess(latest))
     ctx.write("nginx.conf", nginx_conf(latest))

@@ -377,3 +377,32 @@ def test_shared_theme_blocks_render_as_material_does(release_project, tmp_path, 
     assert sorted(a) == sorted(b)
     differ = [k for k in a if a[k] != b[k]]
     assert not differ, differ[:10]
+
+
+@pytest.mark.parametrize("name, message", [
+    ("Facility.jsonld", "would overwrite Facility.jsonld, written by an earlier build step"),
+    ("working/notes.md", "would write working/notes.html"),
+    ("releases.json", "would write releases.json"),
+])
+def test_site_never_overwrites_artifacts(release_project, tmp_path, name, message):
+    """A file in site/docs whose output is an earlier step's file, in a versioned folder (the
+    LinkML generators may still write there) or a file the site step writes itself stops the
+    build before mkdocs writes anything."""
+    import shutil
+
+    from generators import site
+    from generators.errors import BuildError
+
+    root = tmp_path / "project"
+    shutil.copytree(release_project["root"], root)
+    (root / "site" / "docs" / name).parent.mkdir(parents=True, exist_ok=True)
+    (root / "site" / "docs" / name).write_text("# hand-written\n", encoding="utf-8")
+    out = tmp_path / "out"
+    shutil.copytree(release_project["pre"], out)
+    before = _tree(out)
+    with pytest.raises(BuildError) as exc:
+        site.pages(_site_ctx(root, out))
+    assert message in exc.value.message
+    after = _tree(out)
+    assert not [k for k in after if k not in before or after[k] != before[k]
+                if not k.startswith("0.1.0")]  # only the release copy and its zip came first
