@@ -1,13 +1,22 @@
 """Build step 4: the published site (mkdocs-material), downloads, changelogs and server rules.
 
-``build(ctx)`` writes markdown pages into a temporary docs folder (the hand-written pages from
-``site/docs/`` plus one generated page per term, criterion, scheme and requirement), runs mkdocs
-in-process with ``use_directory_urls: false`` into another temporary folder and merges that into
-``ctx.out`` without touching the files earlier steps wrote. See DEVELOPING.md, "URL space".
+The step is split in two (``build(ctx)`` runs both):
 
-Everything that comes from the model or the mapping files is untrusted text: generated pages are
-raw HTML built with :func:`html.escape` (never markdown interpolation), and page titles are
-reduced to identifier characters because the theme puts them into ``<title>`` unescaped.
+- :func:`pages` (alias ``start``, the name ``generators.build`` runs split steps by) makes one
+  page per term, criterion, scheme and requirement in memory and runs mkdocs in-process with
+  ``use_directory_urls: false``, the hand-written pages of ``site/docs/`` and the generated ones
+  added by a plugin (:func:`_generated_pages_plugin`), writing straight into ``ctx.out`` beside
+  the earlier steps' files, which it never replaces. It reads none of the LinkML generators'
+  files (``<v>/context.jsonld``, ``<v>/schemas/``, ``<v>/shapes.ttl``), which may still be
+  being written, and leaves the pages that need them pending. With two cores a forked worker
+  renders part of the pages.
+- :func:`finish` runs once every artifact exists: ``<v>.zip``, the downloads tables and (after
+  a release) the working changelog, put into the written pages and the search index.
+
+See DEVELOPING.md, "URL space". Everything that comes from the model or the mapping files is
+untrusted text: generated pages are raw HTML built with :func:`html.escape` (never markdown
+interpolation), and page titles are reduced to identifier characters because the theme puts
+them into ``<title>`` unescaped.
 """
 from __future__ import annotations
 
