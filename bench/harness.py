@@ -81,7 +81,8 @@ def run_cmd(argv: list[str], env: dict[str, str] | None = None,
             timeout: float | None = None, ok_codes: Iterable[int] = (0,)) -> dict[str, Any]:
     """Run one subprocess (cwd defaults to the repository root, PYTHONHASHSEED=0 unless set).
 
-    Returns {"seconds", "returncode", "peak_rss_bytes", "stdout", "stderr"}. The peak RSS is
+    Returns {"seconds", "cpu_seconds", "returncode", "peak_rss_bytes", "stdout", "stderr"};
+    ``cpu_seconds`` is user + system time of the child and the descendants it waited for. The peak RSS is
     the child's own ``ru_maxrss`` from ``os.wait4`` (Linux: the largest resident set of the
     child or of any descendant it waited for), not the cumulative RUSAGE_CHILDREN maximum.
     Raises RuntimeError when the exit code is not in ``ok_codes`` and ``check`` is true.
@@ -113,7 +114,8 @@ def run_cmd(argv: list[str], env: dict[str, str] | None = None,
     if check and proc.returncode not in tuple(ok_codes):
         raise RuntimeError(f"{argv[0]} exited {proc.returncode}: "
                            f"{stderr.decode(errors='replace')[-2000:]}")
-    return {"seconds": seconds, "returncode": proc.returncode, "peak_rss_bytes": rss,
+    return {"seconds": seconds, "cpu_seconds": ru.ru_utime + ru.ru_stime, "returncode": proc.returncode,
+            "peak_rss_bytes": rss,
             "stdout": stdout, "stderr": stderr}
 
 
