@@ -1285,9 +1285,11 @@ class _PageWorkerError(Exception):
     """The page worker's error (its message), raised in the build process."""
 
 
-# Share of the page rendering the build process keeps when a worker renders the rest (it also
-# copies the theme's assets and writes 404.html, the sitemap and the search index).
-_PARENT_SHARE = 0.45
+# How the pages are shared with the page worker (see on_env in _generated_pages_plugin), in
+# bytes of page content that take as long to render: a page's fixed cost, and the build
+# process's own extra work (theme assets, 404.html, sitemap). Measured at 400 and 3,250 pages.
+_PAGE_COST = 4000
+_PARENT_EXTRA = 300_000
 
 
 def _generated_pages_plugin(pages: dict[str, GenPage], out: Path, reserved: set[str], nav_titles: dict[str, str],
@@ -1349,6 +1351,12 @@ def _generated_pages_plugin(pages: dict[str, GenPage], out: Path, reserved: set[
     class GeneratedPages(BasePlugin):
         worker = None       # here: (pid, read end) of the worker
         in_worker = None    # in the worker: the write end of its pipe
+        order = None        # with a worker: every page (src_uri) in mkdocs' order
+        indexed = 0         # search entries seen so far, and each page's (on_page_context)
+
+        def __init__(self):
+            super().__init__()
+            self.entries: dict[str, list] = {}
 
         def on_files(self, files, config):
             docs_files, theme_files = [], []
@@ -1383,26 +1391,29 @@ def _generated_pages_plugin(pages: dict[str, GenPage], out: Path, reserved: set[
             if not split:
                 return env
             docs = files.documentation_pages()
-            weights = [2000 + len(f.page.content or "") for f in docs]
-            total, acc, cut = sum(weights), 0, len(docs)
-            for i, w in enumerate(weights):
-                if acc >= total * _PARENT_SHARE:
-                    cut = i
-                    break
-                acc += w
-            while cut < len(docs) and not all(isinstance(f, GenFile) for f in docs[cut:]):
+            # the worker takes the generated pages from where this process has its half of the
+            # estimated work (a fixed cost a page, ~4 KB of content's worth, plus its content;
+            # this process also copies the theme's assets and writes 404.html and the sitemap:
+            # ~_PARENT_EXTRA); a tail rather than every other page keeps each folder's shared
+            # theme blocks in one process (see shared_block)
+            weights = [_PAGE_COST + len(f.page.content or "") for f in docs]
+            left = (sum(weights) - _PARENT_EXTRA) / 2
+            cut = 0
+            while cut < len(docs) and left > 0:
+                left -= weights[cut]
                 cut += 1
-            tail = docs[cut:]
-            if not tail:
+            mine = [f for f in docs[cut:] if isinstance(f, GenFile)]
+            if not mine:
                 return env
+            self.order = [f.src_uri for f in docs]
             sys.stdout.flush()
             sys.stderr.flush()
             r, w = os.pipe()
             pid = os.fork()
-            if pid == 0:  # the worker: renders the tail only
+            if pid == 0:  # the worker: renders its pages only
                 os.close(r)
                 self.in_worker = w
-                keep = {f.src_uri for f in tail}
+                keep = {f.src_uri for f in mine}
                 for f in list(files):
                     if f.src_uri not in keep:
                         files.remove(f)
@@ -1411,9 +1422,20 @@ def _generated_pages_plugin(pages: dict[str, GenPage], out: Path, reserved: set[
                 return env
             os.close(w)
             self.worker = (pid, r)
-            for f in tail:
+            for f in mine:
                 f.rendered_here = False
             return env
+
+        @event_priority(-100)  # after the search plugin has indexed the page
+        def on_page_context(self, context, page, config, nav):
+            """With a worker: note which search entries are this page's, to put both processes'
+            entries in page order at the end."""
+            if self.order is not None:
+                index = search_index(config)
+                if index is not None:
+                    self.entries[page.file.src_uri] = index.entries[self.indexed:]
+                    self.indexed = len(index.entries)
+            return context
 
         @staticmethod
         @jinja2.pass_context
@@ -1467,13 +1489,13 @@ def _generated_pages_plugin(pages: dict[str, GenPage], out: Path, reserved: set[
 
         @event_priority(100)  # before the search plugin writes its index
         def on_post_build(self, config):
-            index = search_index(config)
             if self.in_worker is not None:
-                self._report(("ok", index.entries if index is not None else []))
+                self._report(("ok", self.entries))
             if self.worker is not None:
-                entries = self.join_worker()
+                entries = {**self.entries, **self.join_worker()}
+                index = search_index(config)
                 if index is not None:
-                    index.entries.extend(entries)
+                    index.entries[:] = [e for src in self.order for e in entries.get(src, ())]
 
         def on_build_error(self, error):
             if self.in_worker is not None:
