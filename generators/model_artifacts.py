@@ -276,24 +276,26 @@ def postprocess_context(raw: dict, model: Model) -> dict:
     return {"@context": out}
 
 
-def _context_generator_class():
-    """gen-jsonld-context's class without the metamodel load.
+def lean(generator_class):
+    """A LinkML generator class without its metamodel load; ``lean.stock = True`` turns this off.
 
-    Why: ``ContextGenerator`` sets ``requires_metamodel = True``, so every run first loads and
-    resolves LinkML's own metamodel (meta.yaml and its imports, ~0.35 s, a third of the model
-    step's generator time), but nothing in the context generator or its base class reads
-    ``self.metamodel``. ``tests/test_model.py`` checks that the output is identical to the stock
-    generator's."""
+    Why: LinkML's ``Generator`` base sets ``requires_metamodel = True``, so the first generator
+    run in a process loads and resolves LinkML's own metamodel (meta.yaml and its imports,
+    ~0.3 s, a third of the generators' time), but only gen-owl reads ``self.metamodel``; the
+    context, JSON Schema and SHACL generators used here never do. ``tests/test_model.py``
+    checks that all three write exactly what the stock generators write."""
+    if lean.stock:
+        return generator_class
+    return type(f"Lean{generator_class.__name__}", (generator_class,), {"requires_metamodel": False})
+
+
+lean.stock = False
+
+
+def generate_context(model: Model) -> dict:
     from linkml.generators.jsonldcontextgen import ContextGenerator
 
-    class _ContextGenerator(ContextGenerator):
-        requires_metamodel = False
-
-    return _ContextGenerator
-
-
-def generate_context(model: Model, *, generator_class=None) -> dict:
-    raw = (generator_class or _context_generator_class())(model.fresh_schema(), xsd_anyuri_as_iri=True, fix_multivalue_containers=True,
+    raw = lean(ContextGenerator)(model.fresh_schema(), xsd_anyuri_as_iri=True, fix_multivalue_containers=True,
                            metadata=False, mergeimports=True).serialize()
     return postprocess_context(json.loads(raw), model)
 
@@ -400,11 +402,11 @@ def _retop(raw: dict, top_class: str) -> dict:
 
 
 def raw_json_schema(model: Model, top_class: str) -> dict:
-    """The stock gen-json-schema output for one top class."""
+    """gen-json-schema's output for one top class."""
     from linkml.generators.jsonschemagen import JsonSchemaGenerator
 
-    return json.loads(JsonSchemaGenerator(_clone(model.fresh_schema()), top_class=top_class, include_null=False,
-                                          metadata=False, mergeimports=True).serialize())
+    return json.loads(lean(JsonSchemaGenerator)(_clone(model.fresh_schema()), top_class=top_class,
+                                                include_null=False, metadata=False, mergeimports=True).serialize())
 
 
 def generate_json_schemas(model: Model, version: str) -> dict[str, dict]:
@@ -446,7 +448,7 @@ def postprocess_shacl(ttl, model: Model):
 def generate_shacl(model: Model):
     from linkml.generators.shaclgen import ShaclGenerator
 
-    gen = ShaclGenerator(model.fresh_schema(), closed=False, metadata=False, use_class_uri_names=False,
+    gen = lean(ShaclGenerator)(model.fresh_schema(), closed=False, metadata=False, use_class_uri_names=False,
                          mergeimports=True)
     # as_graph() is what serialize() canonicalises to Turtle; the shapes are canonicalised once,
     # when written (rdfutil.to_turtle), so the Turtle text and its re-parse are skipped
