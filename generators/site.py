@@ -128,7 +128,7 @@ def _yaml_load(text: str):
     """``yaml.safe_load`` with libyaml's parser when PyYAML has it (same results, ~10x faster)."""
     import yaml
 
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # a safe loader
 
 
 def _two_cores() -> bool:
@@ -962,8 +962,9 @@ def _fill_in_deferred(ctx, pages: dict[str, tuple[GenPage, GenPage]], tokens: di
     index_file = out / "search" / "search_index.json"
     if not index_file.is_file():  # the search plugin is off
         return
-    from material.plugins.search.plugin import SearchIndex
     from types import SimpleNamespace
+
+    from material.plugins.search.plugin import SearchIndex
 
     index = json.loads(index_file.read_text(encoding="utf-8"))
 
@@ -1316,7 +1317,7 @@ def _generated_pages_plugin(pages: dict[str, GenPage], out: Path, reserved: set[
 
     import jinja2
     from mkdocs.plugins import BasePlugin, event_priority
-    from mkdocs.structure.files import Files, File
+    from mkdocs.structure.files import File, Files
     from mkdocs.structure.pages import Page
     from mkdocs.structure.toc import get_toc
 
@@ -1470,7 +1471,7 @@ def _generated_pages_plugin(pages: dict[str, GenPage], out: Path, reserved: set[
             _, status = os.waitpid(pid, 0)
             try:
                 result = pickle.loads(data)
-            except Exception:  # noqa: BLE001 - it died before reporting
+            except Exception:  # it died before reporting
                 result = ("error", f"the page worker exited with status {status}")
             if result[0] != "ok":
                 raise _PageWorkerError(result[1])
@@ -1567,7 +1568,7 @@ def run_mkdocs(project, out: Path, pages: dict[str, GenPage], epoch: str, reserv
             raise
         except (MkDocsException, SystemExit) as exc:
             raise BuildError(f"mkdocs failed: {exc}", where=str(cfg_file)) from None
-        except Exception as exc:  # noqa: BLE001 - e.g. a theme override failing on a page (mkdocs logs which)
+        except Exception as exc:  # e.g. a theme override failing on a page (mkdocs logs which)
             text = str(exc) if isinstance(exc, _PageWorkerError) else f"{type(exc).__name__}: {exc}"
             raise BuildError(f"mkdocs failed: {text}", where=str(cfg_file),
                              hint="see the mkdocs error above for the page") from None

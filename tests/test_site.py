@@ -15,7 +15,6 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-
 from conftest import HOSTILE_MARK, _build
 
 
@@ -254,7 +253,7 @@ def release_project(site_project, built_site, tmp_path_factory):
     rel = root / "site" / "releases" / "0.1.0"
     shutil.copytree(built_site / "working", rel)
     data = json.loads((rel / "context.jsonld").read_text(encoding="utf-8"))
-    term = sorted(k for k, v in data["@context"].items() if not k.startswith("@") and isinstance(v, dict))[0]
+    term = min(k for k, v in data["@context"].items() if not k.startswith("@") and isinstance(v, dict))
     del data["@context"][term]
     (rel / "context.jsonld").write_text(json.dumps(data, indent=2), encoding="utf-8")
     pre = _pre_site(root, tmp_path_factory.mktemp("release-pre") / "site")
