@@ -40,7 +40,7 @@ class BuildContext:
         right now, in this process). The build waits for it before any step's ``finish(ctx)``;
         until then no step may read what ``fn`` writes, and ``fn`` must write files nobody else
         writes."""
-        if _parallel_ok():
+        if parallel_ok():
             self.background.append(fork_worker(self, fn))
         else:
             fn(self)
@@ -194,7 +194,8 @@ CONCURRENT = ("generators.crosswalk_rdf", "generators.coverage")
 ENV_JOBS = "CRM_VOCAB_JOBS"
 
 
-def _parallel_ok() -> bool:
+def parallel_ok() -> bool:
+    """Whether build work may run in forked workers: two usable cores and CRM_VOCAB_JOBS not 1."""
     if os.environ.get(ENV_JOBS, "").strip() == "1" or not hasattr(os, "fork"):
         return False
     try:
@@ -258,7 +259,7 @@ def run_beside(ctx: BuildContext, fn):
     usable, else right now, in this process) and return ``join(raise_error=True)``, to call once
     the caller's own work is done. ``fn`` must write files nobody else writes. (To let the build
     join it later, before the ``finish`` phase, use ``ctx.beside(fn)``.)"""
-    if _parallel_ok():
+    if parallel_ok():
         return fork_worker(ctx, fn)
     fn(ctx)
     return lambda raise_error=True: None
@@ -335,7 +336,7 @@ def build(project: Project, out: Path | None = None, *, steps=STEPS, quiet: bool
         steps = tuple(steps)
         side = tuple(s for s in CONCURRENT if s in steps)
         try:
-            if side and _parallel_ok():
+            if side and parallel_ok():
                 # Two cores: the side steps (they read only the mapping files) in one forked
                 # worker, the others here in order; model_artifacts starts its LinkML generators
                 # in another worker (ctx.beside), and the site step starts while that runs.

@@ -133,9 +133,9 @@ def _yaml_load(text: str):
 
 def _two_cores() -> bool:
     """Whether a step may fork a worker (two usable cores, CRM_VOCAB_JOBS not 1): the build's rule."""
-    from .build import _parallel_ok
+    from .build import parallel_ok
 
-    return _parallel_ok()
+    return parallel_ok()
 
 
 def _fast_tmp() -> str | None:

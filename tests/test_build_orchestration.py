@@ -77,7 +77,7 @@ def mode(request, monkeypatch):
         monkeypatch.setenv(buildmod.ENV_JOBS, "1")
     else:
         monkeypatch.delenv(buildmod.ENV_JOBS, raising=False)
-        if not buildmod._parallel_ok():
+        if not buildmod.parallel_ok():
             pytest.skip("one usable core: no forked workers here")
     return request.param
 
