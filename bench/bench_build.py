@@ -163,12 +163,14 @@ Cold means a fresh output folder each run. The no-op rebuild hashes every input
 SOURCE_DATE_EPOCH) and compares it, plus a digest of the output tree's names and sizes, with
 `.buildinfo` in the output folder; `--force` rebuilds.
 
-**Why 1/5 is out of reach on this project** (numbers from the development runs, 2 cores):
-the chain takes about 8-10 s, so 1/5 is 1.6-2.0 s. Our build cannot go below the sum of
-(a) importing LinkML's generators, 0.7 s, on the model step's critical path; (b) the mkdocs
-build of ~400 pages (a page for every term, criterion and requirement, which the chain does not
-write), 1.7-2.0 s in the site step, which needs the other steps' files first. (a) + (b) alone
-is ~2.5 s, i.e. a ratio of ~0.3 before any of the real work.
+**Where the time goes now** (a quiet run, 2 cores, seconds from the start of the build
+function): the parent loads the model (0.1-0.4: mostly importing linkml_runtime), writes the
+vocabulary and per-term files (0.4-0.6), then runs the site step's `start` (0.6-1.4: pages and
+mkdocs, with its own page worker); the LinkML generators run in a worker from 0.4 to 1.2 and
+crosswalk_rdf + coverage in another from 0.07 to 0.4, so the site's `finish` (zip, downloads
+table) never waits. Total CPU (2.8 s) is close to twice the wall time: what is left is work,
+not waiting; the ratio sits right at the target (0.20 +- 0.01 between runs), so a slower disk
+or a busy second core tips it over.
 
 **Optimisation log (cold build of this repository; the 10,000-term synthetic vocabulary of
 `bench_site` in brackets):**
@@ -182,6 +184,18 @@ is ~2.5 s, i.e. a ratio of ~0.3 before any of the real work.
 | schema copies by pickle instead of `copy.deepcopy` (3 generators + view) | 3.4 s at 3,000 terms (profiled) | ~1 s |
 | SHACL: the generator's graph directly (no Turtle text + re-parse) | 2 parses | 0 |
 | output files written plainly into the private staging folder (was temp file + rename each) | 0.85 ms/file | 0.45 ms/file |
+| *session 2, profiled first: the cold build was 4.80 s (ratio 0.52)* | | |
+| Turtle of blank-node-free graphs by pyoxigraph, JSON-LD in one pass (`rdfutil`) | vocabulary + term files 0.30 s | 0.17 s |
+| context, JSON Schema and SHACL generators without LinkML's metamodel load (only gen-owl reads it) | 0.35 s per build | 0 |
+| one gen-json-schema run re-rooted per credential type (was one run each) | 2 runs | 1 |
+| crosswalk RDF written directly, sssom-py kept as the test reference (its import pulls in pandas) | step 2.29 s beside the model step | 0.91 s |
+| crosswalk: each term's triples made once, lighter rdflib store, GC paused | 0.91 s | 0.63 s |
+| site: generated pages handed to mkdocs from memory (no markdown pass), mkdocs writes straight into the output (no temp folders, no read-compare merge) | site step 2.07 s | 1.25 s |
+| site: libyaml for the mapping files | 1.25 s | 1.17 s |
+| site: a forked worker renders a tail of the pages | 1.21 s | 0.91 s |
+| site: folder-independent theme blocks rendered once per folder | 0.91 s | 0.83 s |
+| site step split into `start` (pages, mkdocs) and `finish` (zip, downloads table), so it runs while the LinkML generators do | site waits ~0.6 s for the generators | 0 s |
+| **all of the above (this table's run)** | **4.80 s, ratio 0.52** | **see the first row** |
 
 Every change was checked by comparing the whole output tree with the previous build
 (byte-identical; `tests/test_site.py`, `tests/test_model.py` and
