@@ -34,6 +34,8 @@ class BuildContext:
     _dirs: set = field(default_factory=set)
     #: joins of work started with ``beside``, waited for before the steps' ``finish`` phase
     background: list = field(default_factory=list)
+    #: True in a forked worker (a disposable process: it exits when its work is done)
+    in_worker: bool = False
 
     def beside(self, fn) -> None:
         """Start ``fn(ctx)`` beside the caller (a forked worker when two cores are usable, else
@@ -282,6 +284,7 @@ def fork_worker(ctx: BuildContext, fn):
         result: dict = {"log": lines, "error": None}
         try:
             ctx.log = lines.append  # collected, printed by the parent in order
+            ctx.in_worker = True
             fn(ctx)
         except CrmVocabError as exc:
             result["error"] = ("known", type(exc).__name__, exc.message, exc.where, exc.hint)
