@@ -165,12 +165,12 @@ SOURCE_DATE_EPOCH) and compares it, plus a digest of the output tree's names and
 
 **Where the time goes now** (a quiet run, 2 cores, seconds from the start of the build
 function): the parent loads the model (0.1-0.4: mostly importing linkml_runtime), writes the
-vocabulary and per-term files (0.4-0.6), then runs the site step's `start` (0.6-1.4: pages and
-mkdocs, with its own page worker); the LinkML generators run in a worker from 0.4 to 1.2 and
+vocabulary and per-term files (0.4-0.6), then runs the site step's `start` (0.6-1.3: pages and
+mkdocs, with its own page worker); the LinkML generators run in a worker from 0.4 to ~0.8 and
 crosswalk_rdf + coverage in another from 0.07 to 0.4, so the site's `finish` (zip, downloads
-table) never waits. Total CPU (2.8 s) is close to twice the wall time: what is left is work,
-not waiting; the ratio sits right at the target (0.20 +- 0.01 between runs), so a slower disk
-or a busy second core tips it over.
+table) never waits. Total CPU is about 1.7 times the wall time: what is left is mostly work on
+both cores, not waiting. File creation on this machine's disk is slow and noisy (0.1-1 ms a
+file; ~1,300 files), which is most of the spread between runs.
 
 **Optimisation log (cold build of this repository; the 10,000-term synthetic vocabulary of
 `bench_site` in brackets):**
@@ -195,6 +195,8 @@ or a busy second core tips it over.
 | site: a forked worker renders a tail of the pages | 1.21 s | 0.91 s |
 | site: folder-independent theme blocks rendered once per folder | 0.91 s | 0.83 s |
 | site step split into `start` (pages, mkdocs) and `finish` (zip, downloads table), so it runs while the LinkML generators do | site waits ~0.6 s for the generators | 0 s |
+| (cold build with all of the above: 1.56 s, ratio 0.198 in one run, 0.21 in the next: CPU-bound) | | |
+| the LinkML worker imports only the three generators it uses, not `linkml/generators/__init__` (which imports all ~45) | 0.35 s import, CPU 2.76 s | 0.05 s, CPU 2.31 s |
 | **all of the above (this table's run)** | **4.80 s, ratio 0.52** | **see the first row** |
 
 Every change was checked by comparing the whole output tree with the previous build
