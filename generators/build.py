@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import BuildError, CrmVocabError, UsageError
-from .fsutil import staged_directory
+from .fsutil import case_insensitive, staged_directory
 from .project import Project
 
 # Build steps in order; each module exposes build(ctx). See DEVELOPING.md.
@@ -36,6 +36,8 @@ class BuildContext:
     background: list = field(default_factory=list)
     #: True in a forked worker (a disposable process: it exits when its work is done)
     in_worker: bool = False
+    #: on a case-insensitive file system: case-folded relative path -> the path written
+    casefolded: dict | None = None
 
     def beside(self, fn) -> None:
         """Start ``fn(ctx)`` beside the caller (a forked worker when two cores are usable, else
@@ -65,6 +67,8 @@ class BuildContext:
         rel = Path(relpath)
         if rel.is_absolute() or ".." in rel.parts:
             raise BuildError(f"refusing to write outside the output folder: {relpath!r}")
+        if self.casefolded is not None:
+            self._check_case(rel.as_posix())
         if isinstance(data, str):
             data = data.encode("utf-8")
         path = self.out / rel
@@ -81,6 +85,19 @@ class BuildContext:
         finally:
             os.close(fd)
         return path
+
+    def _check_case(self, rel: str) -> None:
+        """On a case-insensitive file system (macOS and Windows defaults), ``Product.jsonld`` and
+        ``product.jsonld`` (a class and a slot) are one file: refuse instead of letting one
+        silently replace the other. Term IRIs are case-sensitive, so renaming is no answer."""
+        other = self.casefolded.setdefault(rel.casefold(), rel)
+        if other != rel:
+            raise BuildError(
+                f"{rel} and {other} differ only in case, and the output folder is on a case-insensitive "
+                "file system, where one would overwrite the other",
+                where=str(self.out.parent),
+                hint="build on a case-sensitive file system (Linux, WSL's own disk, a Docker volume or a "
+                     "case-sensitive APFS volume on macOS): crm-vocab build --out DIR")
 
     def cached(self, key: str, factory):
         if key not in self._cache:
@@ -335,7 +352,8 @@ def build(project: Project, out: Path | None = None, *, steps=STEPS, quiet: bool
         return out
     build.last_skipped = False
     with staged_directory(out) as stage:
-        ctx = BuildContext(project=project, out=stage, version=project.working_version, quiet=quiet)
+        ctx = BuildContext(project=project, out=stage, version=project.working_version, quiet=quiet,
+                           casefolded={} if case_insensitive(stage) else None)
         steps = tuple(steps)
         side = tuple(s for s in CONCURRENT if s in steps)
         try:

@@ -63,6 +63,18 @@ def staged_directory(target: Path) -> Iterator[Path]:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def case_insensitive(folder: Path) -> bool:
+    """Whether names in ``folder`` (an existing, writable folder) are case-insensitive, as on
+    macOS and Windows by default: a probe file is created and looked up in upper case."""
+    fd, probe = tempfile.mkstemp(prefix=".case-probe-", dir=folder)
+    os.close(fd)
+    try:
+        name = os.path.basename(probe)
+        return os.path.exists(os.path.join(folder, name.upper()))
+    finally:
+        os.unlink(probe)
+
+
 def read_json(path, *, what: str, hint: str):
     """Parse a JSON file, turning every failure into a UsageError that names the file (and the
     line and column for syntax errors) and says what to pass instead."""

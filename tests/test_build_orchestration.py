@@ -4,6 +4,7 @@ surfaces as the clear error it raised, and a failed build leaves the previous ou
 Run both ways: forked workers (two cores) and in order (CRM_VOCAB_JOBS=1)."""
 from __future__ import annotations
 
+import re
 import sys
 import textwrap
 from pathlib import Path
@@ -101,3 +102,31 @@ def test_a_workers_error_is_reported_and_the_old_output_kept(tmp_path, steps, mo
     assert sorted(p.name for p in out.iterdir()) == before
     # no staging folder left behind (the worker was waited for before it was removed)
     assert [p.name for p in tmp_path.iterdir() if "staging" in p.name] == []
+
+
+def test_case_insensitive_file_system_is_detected(tmp_path):
+    from generators.fsutil import case_insensitive
+
+    (tmp_path / "Probe").write_text("")
+    assert case_insensitive(tmp_path) == (tmp_path / "PROBE").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["Probe"]  # the probe file is gone
+
+
+def test_terms_differing_only_in_case_are_refused_on_a_case_insensitive_file_system(tmp_path, monkeypatch):
+    """The model has a class Product and a slot product: on macOS/Windows file systems their
+    files would be one. The build says so instead of letting one replace the other (simulated:
+    this machine's file system is case-sensitive)."""
+    from generators.project import load_project
+
+    monkeypatch.setattr(buildmod, "case_insensitive", lambda folder: True)
+    monkeypatch.setenv(buildmod.ENV_JOBS, "1")
+    out = tmp_path / "site"
+    with pytest.raises(BuildError) as err:
+        buildmod.build(load_project(Path(__file__).resolve().parent.parent), out,
+                       steps=("generators.model_artifacts",), quiet=True, force=True)
+    msg = err.value.message
+    assert "differ only in case" in msg and "case-insensitive" in msg
+    a, b = re.match(r"(\S+) and (\S+) differ only in case", msg).groups()
+    assert a != b and a.casefold() == b.casefold()
+    assert "case-sensitive file system" in err.value.hint
+    assert not out.exists()
