@@ -464,6 +464,11 @@ def _card(slot) -> str:
     return f"{lo}..{hi}"
 
 
+def _json_block(value) -> str:
+    """An escaped, indented JSON example for a term page."""
+    return f'<pre><code class="language-json">{esc(json.dumps(value, indent=2, ensure_ascii=False))}</code></pre>'
+
+
 def class_page(ctx, model: ModelInfo, name: str, info: dict) -> str:
     page = f"{name}.html"
     c = info["elem"]
@@ -503,7 +508,7 @@ def class_page(ctx, model: ModelInfo, name: str, info: dict) -> str:
         '<h2 id="alignment">UNTP and schema.org alignment</h2>', _mappings_html(model, page, info["mappings"]),
         '<h2 id="used-by">Used by</h2>', _table(["class", "property"], used),
         '<h2 id="example">Example</h2>',
-        f'<pre><code class="language-json">{esc(json.dumps(example, indent=2, ensure_ascii=False))}</code></pre>',
+        _json_block(example),
     ]
     return _page(name, "\n".join(body), alternate=posixpath.basename(name))
 
@@ -527,7 +532,7 @@ def slot_page(ctx, model: ModelInfo, name: str, info: dict) -> str:
         _table(["class"], [[_term_link(model, page, cn)] for cn in info["domain_of"]]),
         '<h2 id="alignment">UNTP and schema.org alignment</h2>', _mappings_html(model, page, info["mappings"]),
         '<h2 id="example">Example</h2>',
-        f'<pre><code class="language-json">{esc(json.dumps(example, indent=2, ensure_ascii=False))}</code></pre>',
+        _json_block(example),
     ]
     return _page(name, "\n".join(body), alternate=posixpath.basename(name))
 
