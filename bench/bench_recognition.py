@@ -4,7 +4,7 @@ requirements x 200 criteria, written in the DEVELOPING.md file formats to a temp
 Measured in a fresh process per run (``python -m bench.bench_recognition child ...``), as the
 CLI would pay it:
 
-* **load**: files -> ``generators.mappingdata.load_mapping_data`` -> ``RecognitionIndex``;
+* **load**: files -> ``untp_crm_vocab.mappingdata.load_mapping_data`` -> ``RecognitionIndex``;
 * **query**: ``RecognitionIndex.recognise_scheme(source, target)`` for seeded random pairs, with
   the per-source cache cleared before each query (the uncached, worst case), p50 and p95;
 * growth from 10 to 100 to 1,000 schemes.
@@ -98,9 +98,9 @@ def child(tree: str, n_queries: int, n_naive: int, seed: int) -> dict:
     import gc
 
     t0 = time.perf_counter()
-    from generators.mappingdata import load_mapping_data
-    from generators.project import load_project
-    from generators.recognise import RecognitionIndex
+    from untp_crm_vocab.mappingdata import load_mapping_data
+    from untp_crm_vocab.project import load_project
+    from untp_crm_vocab.recognise import RecognitionIndex
     t_import = time.perf_counter() - t0
     project = load_project(ROOT)
     t0 = time.perf_counter()
@@ -157,7 +157,7 @@ def _json_from(r) -> dict:
 
 # ---- the benchmark -----------------------------------------------------------------------------------
 def make_tree(dest: Path, n_schemes: int, n_reqs: int) -> Path:
-    from generators.project import load_project
+    from untp_crm_vocab.project import load_project
 
     from .synthetic import crosswalk_spec, write_mappings_tree
 

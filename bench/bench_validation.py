@@ -31,8 +31,8 @@ def _rate(n, m):
 
 
 def run(quick: bool) -> dict:
-    from generators.project import load_project
-    from generators import validate as gv
+    from untp_crm_vocab.project import load_project
+    from untp_crm_vocab import validate as gv
 
     project = load_project(harness.ROOT)
     arts_dir = project.default_out / project.working_version

@@ -2,7 +2,7 @@
 
 * :func:`crosswalk_spec` / :func:`write_mappings_tree`: a mappings tree (criteria.yaml,
   curators.tsv, standards/<scheme>.yaml, crosswalks/<scheme>.sssom.tsv) in the formats of
-  DEVELOPING.md "Mapping files", that loads with ``generators.mappingdata`` and passes
+  DEVELOPING.md "Mapping files", that loads with ``untp_crm_vocab.mappingdata`` and passes
   ``crm-vocab check``.
 * :func:`write_vocabulary_project`: a project copy whose LinkML model has N terms
   (classes, slots, enums and enum values), for the site benchmark.

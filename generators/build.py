@@ -17,10 +17,10 @@ from .project import Project
 
 # Build steps in order; each module exposes build(ctx). See DEVELOPING.md.
 STEPS = (
-    "generators.model_artifacts",
-    "generators.crosswalk_rdf",
-    "generators.coverage",
-    "generators.site",
+    "untp_crm_vocab.model_artifacts",
+    "untp_crm_vocab.crosswalk_rdf",
+    "untp_crm_vocab.coverage",
+    "untp_crm_vocab.site",
 )
 
 
@@ -170,7 +170,7 @@ def inputs_hash(project: Project, steps=STEPS) -> str:
                         ("toolkit-mkdocs", TOOLKIT / "mkdocs.yml"),
                         ("toolkit-overrides", TOOLKIT / "site" / "overrides")):
         _hash_tree(h, path, label)
-    if "generators.site" in steps:
+    if "untp_crm_vocab.site" in steps:
         from .site import _source_date_epoch
 
         h.update(f"epoch={_source_date_epoch(project)}\n".encode())
@@ -209,7 +209,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 # Steps that read only the mapping files, never another step's output: they run in a forked
 # worker beside model_artifacts (the site step reads both outputs, so it runs after).
-CONCURRENT = ("generators.crosswalk_rdf", "generators.coverage")
+CONCURRENT = ("untp_crm_vocab.crosswalk_rdf", "untp_crm_vocab.coverage")
 ENV_JOBS = "CRM_VOCAB_JOBS"
 
 

@@ -14,14 +14,14 @@ from .errors import CrmVocabError
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "build": ("generators.build", "build every artifact and the site into build/site/"),
-    "validate": ("generators.validate", "validate credentials: JSON Schema, JSON-LD and SHACL"),
-    "check": ("generators.check", "check mapping files (pull-request checks); --fix rewrites what is safe"),
-    "recognise": ("generators.recognise", "which requirements of one scheme does another scheme (or a credential) meet"),
-    "coverage": ("generators.coverage", "coverage of the harmonised criteria per scheme; diff two reports"),
-    "serve": ("generators.serve", "serve the built site locally with content negotiation"),
-    "release": ("generators.release", "freeze the working build into an immutable version"),
-    "diff": ("generators.diff", "list what changed between two versions, breaking or not"),
+    "build": ("untp_crm_vocab.build", "build every artifact and the site into build/site/"),
+    "validate": ("untp_crm_vocab.validate", "validate credentials: JSON Schema, JSON-LD and SHACL"),
+    "check": ("untp_crm_vocab.check", "check mapping files (pull-request checks); --fix rewrites what is safe"),
+    "recognise": ("untp_crm_vocab.recognise", "which requirements of one scheme does another scheme (or a credential) meet"),
+    "coverage": ("untp_crm_vocab.coverage", "coverage of the harmonised criteria per scheme; diff two reports"),
+    "serve": ("untp_crm_vocab.serve", "serve the built site locally with content negotiation"),
+    "release": ("untp_crm_vocab.release", "freeze the working build into an immutable version"),
+    "diff": ("untp_crm_vocab.diff", "list what changed between two versions, breaking or not"),
 }
 
 

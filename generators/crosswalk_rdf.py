@@ -1,6 +1,6 @@
 """Build step 2: the harmonised criteria, the catalogues and the crosswalks as RDF.
 
-Writes (``<v>`` = ``ctx.version``, IRIs from :class:`generators.project.Project` only):
+Writes (``<v>`` = ``ctx.version``, IRIs from :class:`untp_crm_vocab.project.Project` only):
 
 * ``<v>/criteria.ttl|.jsonld``: the harmonised criteria, a ``skos:ConceptScheme`` whose members are
   ``skos:Concept`` and UNTP ``Criterion`` (prefLabel, definition, notation, conformityTopic IRI);
@@ -15,7 +15,7 @@ Writes (``<v>`` = ``ctx.version``, IRIs from :class:`generators.project.Project`
   per term IRI, which content negotiation serves.
 
 Outputs are byte-identical across builds: every node is an IRI (no blank nodes) and both
-serialisations go through :mod:`generators.rdfutil` (sorted Turtle and JSON-LD).
+serialisations go through :mod:`untp_crm_vocab.rdfutil` (sorted Turtle and JSON-LD).
 
 Each criterion's and requirement's description is made once (:func:`term_parts`) and shared by the
 scheme / catalogue graph and the term's own file.
@@ -110,7 +110,7 @@ def turtle(g, prefixes: dict[str, str] | None = None) -> str:
 
 
 def jsonld(g, prefixes: dict[str, str]) -> str:
-    """Flattened JSON-LD, sorted (the shared writer in :mod:`generators.rdfutil`)."""
+    """Flattened JSON-LD, sorted (the shared writer in :mod:`untp_crm_vocab.rdfutil`)."""
     from .rdfutil import to_jsonld
 
     return to_jsonld(g, {**COMMON_PREFIXES, **prefixes})

@@ -5,11 +5,11 @@ Used by the build (``BuildContext.mapping_data()``), the pull-request checks (``
 and the recognition queries. Everything is read with line numbers kept, so every problem can be
 reported as ``file:line``:
 
-* :func:`load_mapping_data` raises :class:`generators.errors.BuildError` on the first *error*
+* :func:`load_mapping_data` raises :class:`untp_crm_vocab.errors.BuildError` on the first *error*
   (unparseable file, unknown prefix, subject missing from its catalogue, invalid predicate ...).
   Formatting problems that ``crm-vocab check --fix`` repairs (BOM, CRLF, blank lines, row order,
   a stale ``curie_map``) do not stop the build: IRIs are always derived from the project settings.
-* :func:`read_tree` gives the data *and* every finding; ``generators.check`` adds the
+* :func:`read_tree` gives the data *and* every finding; ``untp_crm_vocab.check`` adds the
   cross-row rules (duplicates, contradictions, cycles, coverage, order) on top of it.
 
 The SSSOM/TSV reader is our own (sssom-py drops line numbers and extension columns); only
@@ -853,7 +853,7 @@ def _prefix_of(curie: str) -> str | None:
 def read_crosswalk(path: Path, sink: Sink, *, project, catalogue: Catalogue | None, criteria: dict,
                    curators: dict | None, criteria_meta: dict | None = None) -> tuple[MappingSet | None, RawCrosswalk]:
     """Read and validate one crosswalk file: metadata, columns and each row's own fields and
-    references. Cross-row rules live in ``generators.check``."""
+    references. Cross-row rules live in ``untp_crm_vocab.check``."""
     raw = read_crosswalk_raw(path, sink)
     scheme = path.name[: -len(CROSSWALK_SUFFIX)] if path.name.endswith(CROSSWALK_SUFFIX) else path.stem
     if catalogue is None:

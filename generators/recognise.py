@@ -512,7 +512,7 @@ def _name_candidates(name: str) -> list[str]:
 
 
 def inputs_from_mapping_data(md, project=None):
-    """(schemes, criteria, rows) from a :class:`generators.mappingdata.MappingData`."""
+    """(schemes, criteria, rows) from a :class:`untp_crm_vocab.mappingdata.MappingData`."""
     root = Path(project.root).resolve() if project is not None else None
     schemes: dict[str, SchemeInfo] = {}
     for scheme in sorted(md.catalogues):

@@ -28,7 +28,7 @@ from pathlib import Path
 from .errors import BuildError, UsageError
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$")
-ARTIFACT_STEPS = ("generators.model_artifacts", "generators.crosswalk_rdf", "generators.coverage")
+ARTIFACT_STEPS = ("untp_crm_vocab.model_artifacts", "untp_crm_vocab.crosswalk_rdf", "untp_crm_vocab.coverage")
 BUMPS = ("none", "patch", "minor", "major")
 
 

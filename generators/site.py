@@ -2,7 +2,7 @@
 
 The step is split in two (``build(ctx)`` runs both):
 
-- :func:`pages` (alias ``start``, the name ``generators.build`` runs split steps by) makes one
+- :func:`pages` (alias ``start``, the name ``untp_crm_vocab.build`` runs split steps by) makes one
   page per term, criterion, scheme and requirement in memory and runs mkdocs in-process with
   ``use_directory_urls: false``, the hand-written pages of ``site/docs/`` and the generated ones
   added by a plugin (:func:`_generated_pages_plugin`), writing straight into ``ctx.out`` beside
@@ -1687,7 +1687,7 @@ def finish(ctx) -> None:
     _fill_in_deferred(ctx, deferred, tokens)
 
 
-# the name generators.build looks for: a split step's first half
+# the name untp_crm_vocab.build looks for: a split step's first half
 start = pages
 
 

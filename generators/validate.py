@@ -19,7 +19,7 @@ Design notes
   inline contexts, no ``@`` keywords or prefixed keys, no nulls or empty lists, no proof or other
   envelope extras) are turned into RDF by pyoxigraph's JSON-LD parser, all in one batch, with
   the pinned contexts inlined; anything else, and anything pyoxigraph rejects, goes through pyld
-  as before. SHACL: ``generators.shacl_compiled`` (the constraint subset our shapes use) unless
+  as before. SHACL: ``untp_crm_vocab.shacl_compiled`` (the constraint subset our shapes use) unless
   ``--shacl-engine pyshacl``. tests/test_bench_inputs.py proves each fast path equal to the
   reference on every sample and on the 2,000 generated benchmark credentials.
 """
@@ -160,7 +160,7 @@ class ArtifactSet:
 
     @cached_property
     def compiled_shapes(self):
-        """The shapes compiled by generators.shacl_compiled, or None when they use more than it compiles."""
+        """The shapes compiled by untp_crm_vocab.shacl_compiled, or None when they use more than it compiles."""
         from .shacl_compiled import CompiledShapes, Unsupported
 
         try:

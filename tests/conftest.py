@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from generators.project import load_project
+from untp_crm_vocab.project import load_project
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -19,7 +19,7 @@ def project():
 @pytest.fixture(scope="module")
 def doc_project(project):
     """The small three-standard mapping tree of the worked example in site/docs/recognition.md."""
-    from generators.project import Project
+    from untp_crm_vocab.project import Project
 
     return Project(root=REPO / "tests" / "fixtures" / "recognition" / "doc", base_iri=project.base_iri)
 
@@ -75,8 +75,8 @@ def inject_hostile_comment(project_root: Path) -> tuple[str, str]:
 
 
 def _build(project_root: Path, out: Path) -> Path:
-    from generators.build import build
-    from generators.project import load_project as _load
+    from untp_crm_vocab.build import build
+    from untp_crm_vocab.project import load_project as _load
 
     return build(_load(project_root), out, quiet=True)
 
@@ -105,7 +105,7 @@ built_site_seconds: list[float] = []
 
 def run_cli(capsys, *argv):
     """Run ``crm-vocab`` in-process; (exit code, stdout, stderr), and never a traceback."""
-    from generators import cli
+    from untp_crm_vocab import cli
 
     rc = cli.main(list(argv))
     out, err = capsys.readouterr()

@@ -17,11 +17,11 @@ import pytest
 
 from bench import synthetic
 from bench.bench_recognition import naive_recognise, naive_rows
-from generators import build as buildmod
-from generators.build import build
-from generators.mappingdata import load_mapping_data
-from generators.project import load_project
-from generators.recognise import RecognitionIndex
+from untp_crm_vocab import build as buildmod
+from untp_crm_vocab.build import build
+from untp_crm_vocab.mappingdata import load_mapping_data
+from untp_crm_vocab.project import load_project
+from untp_crm_vocab.recognise import RecognitionIndex
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -32,7 +32,7 @@ def project():
 
 
 def _check(root: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "generators.cli", "--project", str(REPO), "check", str(root),
+    return subprocess.run([sys.executable, "-m", "untp_crm_vocab.cli", "--project", str(REPO), "check", str(root),
                            "--format", "json"], capture_output=True, text=True, cwd=REPO)
 
 
@@ -143,7 +143,7 @@ def test_synthetic_vocabulary_builds(tmp_path):
     outs = []
     for seed in ("1", "2"):  # two processes with different hash seeds: the same bytes
         out = tmp_path / f"out-{seed}"
-        r = subprocess.run([sys.executable, "-m", "generators.cli", "--project", str(root), "build", "--out", str(out),
+        r = subprocess.run([sys.executable, "-m", "untp_crm_vocab.cli", "--project", str(root), "build", "--out", str(out),
                             "-q"], capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": seed})
         assert r.returncode == 0, r.stderr
         outs.append(out)
@@ -172,7 +172,7 @@ def _small_project(tmp_path: Path) -> Path:
     return root
 
 
-STEPS = ("generators.model_artifacts",)
+STEPS = ("untp_crm_vocab.model_artifacts",)
 
 
 def test_noop_rebuild_skips_and_a_change_rebuilds(tmp_path):
@@ -218,7 +218,7 @@ def test_noop_rebuild_skips_and_a_change_rebuilds(tmp_path):
 def test_noop_rebuild_through_the_cli(tmp_path):
     root = _small_project(tmp_path)
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "generators.cli", "--project", str(root), "build", "--out", str(out),
+    cmd = [sys.executable, "-m", "untp_crm_vocab.cli", "--project", str(root), "build", "--out", str(out),
            "--only", "model_artifacts", "-q"]
     first = subprocess.run(cmd, capture_output=True, text=True)
     assert first.returncode == 0 and first.stdout.startswith("built "), first.stderr
@@ -231,11 +231,11 @@ def test_noop_rebuild_through_the_cli(tmp_path):
 def test_parallel_and_sequential_builds_are_identical(project, tmp_path):
     """With workers (a fresh process, as users run it: the LinkML worker imports only the three
     generators it uses, model_artifacts.import_generators_only) and without (in order, here)."""
-    steps = ("generators.model_artifacts", "generators.crosswalk_rdf", "generators.coverage")
+    steps = ("untp_crm_vocab.model_artifacts", "untp_crm_vocab.crosswalk_rdf", "untp_crm_vocab.coverage")
     if not buildmod.parallel_ok():
         pytest.skip("one usable core: no forked workers here")
     env = {k: v for k, v in os.environ.items() if k != buildmod.ENV_JOBS}
-    r = subprocess.run([sys.executable, "-m", "generators.cli", "--project", str(REPO), "build", "--out",
+    r = subprocess.run([sys.executable, "-m", "untp_crm_vocab.cli", "--project", str(REPO), "build", "--out",
                         str(tmp_path / "par"), "--only", "model_artifacts", "--only", "crosswalk_rdf",
                         "--only", "coverage"], capture_output=True, text=True, cwd=REPO, env=env)
     assert r.returncode == 0, r.stderr
@@ -257,7 +257,7 @@ def test_parallel_and_sequential_builds_are_identical(project, tmp_path):
 def test_error_in_the_worker_reaches_the_caller(tmp_path):
     """A crosswalk that cannot be read fails the build with its BuildError (the worker's), and
     the previous output stays."""
-    from generators.errors import BuildError
+    from untp_crm_vocab.errors import BuildError
 
     root = tmp_path / "proj"
     shutil.copytree(REPO / "model", root / "model")
@@ -265,7 +265,7 @@ def test_error_in_the_worker_reaches_the_caller(tmp_path):
     shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
     proj = load_project(root)
     out = tmp_path / "out"
-    steps = ("generators.model_artifacts", "generators.crosswalk_rdf")
+    steps = ("untp_crm_vocab.model_artifacts", "untp_crm_vocab.crosswalk_rdf")
     build(proj, out, steps=steps, quiet=True)
     before = _tree(out)
     xw = root / "mappings" / "crosswalks" / "irma.sssom.tsv"

@@ -27,7 +27,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench import validation_inputs as vi  # noqa: E402
-from generators.validate import Report, Validator, _pyld_triples, _rename, _skolemize, _undefined_in_triples  # noqa: E402
+from untp_crm_vocab.validate import Report, Validator, _pyld_triples, _rename, _skolemize, _undefined_in_triples  # noqa: E402
 
 SAMPLES = sorted((REPO / "model" / "samples").glob("*/*.json"))
 # pyshacl is slow (about 0.1 s per credential); it checks a stratified part of the generated
@@ -322,7 +322,7 @@ def _rows_pyshacl(arts, triples):
     import pyshacl
     from rdflib import RDF, Graph, Namespace
 
-    from generators.rdfutil import from_oxigraph as to_rdflib
+    from untp_crm_vocab.rdfutil import from_oxigraph as to_rdflib
 
     SH = Namespace("http://www.w3.org/ns/shacl#")
     g = Graph()
@@ -374,7 +374,7 @@ def test_compiled_shacl_equals_pyshacl_on_the_full_corpus(project, reference, sh
 
 
 def test_every_generated_valid_credential_conforms_under_pyshacl(corpus, shacl_full):
-    from generators.validate import _locate
+    from untp_crm_vocab.validate import _locate
 
     docs, _, theirs = shacl_full
     n_samples = len(_samples())

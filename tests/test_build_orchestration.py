@@ -1,4 +1,4 @@
-"""generators.build runs steps in order, with work started by ``ctx.beside`` in forked workers:
+"""untp_crm_vocab.build runs steps in order, with work started by ``ctx.beside`` in forked workers:
 a split step's ``finish`` sees every worker's files, ``start`` never has to, a worker's error
 surfaces as the clear error it raised, and a failed build leaves the previous output alone.
 Run both ways: forked workers (two cores) and in order (CRM_VOCAB_JOBS=1)."""
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from generators import build as buildmod
-from generators.errors import BuildError
+from untp_crm_vocab import build as buildmod
+from untp_crm_vocab.errors import BuildError
 
 STEPS = {
     # a step that starts slow work beside itself
@@ -22,7 +22,7 @@ STEPS = {
         def _slow(ctx):
             time.sleep(0.3)
             if (ctx.project.root / "FAIL").exists():
-                from generators.errors import BuildError
+                from untp_crm_vocab.errors import BuildError
                 raise BuildError("the worker failed on purpose", where="FAIL", hint="delete FAIL")
             ctx.write("late.txt", "late")
 
@@ -105,7 +105,7 @@ def test_a_workers_error_is_reported_and_the_old_output_kept(tmp_path, steps, mo
 
 
 def test_case_insensitive_file_system_is_detected(tmp_path):
-    from generators.fsutil import case_insensitive
+    from untp_crm_vocab.fsutil import case_insensitive
 
     (tmp_path / "Probe").write_text("")
     assert case_insensitive(tmp_path) == (tmp_path / "PROBE").exists()
@@ -116,14 +116,14 @@ def test_terms_differing_only_in_case_are_refused_on_a_case_insensitive_file_sys
     """The model has a class Product and a slot product: on macOS/Windows file systems their
     files would be one. The build says so instead of letting one replace the other (simulated:
     this machine's file system is case-sensitive)."""
-    from generators.project import load_project
+    from untp_crm_vocab.project import load_project
 
     monkeypatch.setattr(buildmod, "case_insensitive", lambda folder: True)
     monkeypatch.setenv(buildmod.ENV_JOBS, "1")
     out = tmp_path / "site"
     with pytest.raises(BuildError) as err:
         buildmod.build(load_project(Path(__file__).resolve().parent.parent), out,
-                       steps=("generators.model_artifacts",), quiet=True, force=True)
+                       steps=("untp_crm_vocab.model_artifacts",), quiet=True, force=True)
     msg = err.value.message
     assert "differ only in case" in msg and "case-insensitive" in msg
     a, b = re.match(r"(\S+) and (\S+) differ only in case", msg).groups()

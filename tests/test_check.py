@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from generators import check as chk
-from generators.cli import main as cli_main
-from generators.errors import BuildError
-from generators.mappingdata import COLUMNS, Tree, load_mapping_data, read_tree, split_tsv_line
+from untp_crm_vocab import check as chk
+from untp_crm_vocab.cli import main as cli_main
+from untp_crm_vocab.errors import BuildError
+from untp_crm_vocab.mappingdata import COLUMNS, Tree, load_mapping_data, read_tree, split_tsv_line
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "mappings"
 REPO = Path(__file__).resolve().parent.parent
@@ -265,7 +265,7 @@ def test_metadata_slots_match_sssom_schema():
 
     import yaml
 
-    from generators import mappingdata as md
+    from untp_crm_vocab import mappingdata as md
 
     spec = importlib.util.find_spec("sssom_schema")
     assert spec is not None and spec.submodule_search_locations, "sssom_schema (a dependency of sssom) is not installed"
@@ -355,7 +355,7 @@ def test_ci_and_pre_commit_run_the_check():
 
     import yaml
 
-    from generators.cli import build_parser
+    from untp_crm_vocab.cli import build_parser
 
     wf = yaml.safe_load((REPO / ".github" / "workflows" / "mapping-checks.yml").read_text(encoding="utf-8"))
     assert "pull_request" in wf[True] if True in wf else "pull_request" in wf["on"]  # YAML 1.1 reads `on` as True

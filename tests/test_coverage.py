@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from generators import coverage
-from generators.build import build
-from generators.mappingdata import load_mapping_data
+from untp_crm_vocab import coverage
+from untp_crm_vocab.build import build
+from untp_crm_vocab.mappingdata import load_mapping_data
 from conftest import run_cli
 
 REPO = Path(__file__).resolve().parent.parent
@@ -89,7 +89,7 @@ def test_svg_escapes_untrusted_text(report):
 
 
 def test_build_step_writes_artifacts(doc_project, tmp_path, report):
-    out = build(doc_project, tmp_path / "site", steps=("generators.coverage",), quiet=True)
+    out = build(doc_project, tmp_path / "site", steps=("untp_crm_vocab.coverage",), quiet=True)
     assert json.loads((out / "working/coverage.json").read_text()) == report
     assert (out / "working/coverage.csv").read_text() == coverage.to_csv(report)
     assert (out / "working/coverage.svg").read_text() == coverage.to_svg(report)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from generators.build import build
-from generators.mappingdata import load_mapping_data
+from untp_crm_vocab.build import build
+from untp_crm_vocab.mappingdata import load_mapping_data
 
 REPO = Path(__file__).resolve().parent.parent
 DOC_TREE = REPO / "tests" / "fixtures" / "recognition" / "doc"
@@ -25,7 +25,7 @@ UNTP = "https://test.uncefact.org/vocabulary/untp/core/working/"
 
 @pytest.fixture(scope="module")
 def out(doc_project, tmp_path_factory):
-    return build(doc_project, tmp_path_factory.mktemp("rdf") / "site", steps=("generators.crosswalk_rdf",), quiet=True)
+    return build(doc_project, tmp_path_factory.mktemp("rdf") / "site", steps=("untp_crm_vocab.crosswalk_rdf",), quiet=True)
 
 
 def graph(path: Path, fmt=None):
@@ -148,9 +148,9 @@ def test_sssom_py_reads_the_rdf_back(out, doc_project):
 
 def test_two_builds_are_byte_identical(doc_project, tmp_path):
     script = (
-        "import sys; from pathlib import Path; from generators.build import build; from generators.project import Project;"
+        "import sys; from pathlib import Path; from untp_crm_vocab.build import build; from untp_crm_vocab.project import Project;"
         f"build(Project(root=Path({str(DOC_TREE)!r}), base_iri={doc_project.base_iri!r}), Path(sys.argv[1]),"
-        " steps=('generators.crosswalk_rdf', 'generators.coverage'), quiet=True)"
+        " steps=('untp_crm_vocab.crosswalk_rdf', 'untp_crm_vocab.coverage'), quiet=True)"
     )
     trees = []
     for seed in ("1", "4242"):
@@ -222,7 +222,7 @@ def test_real_crosswalks_convert_and_pass(project, tmp_path):
     from sssom.parsers import parse_sssom_rdf
 
     md = load_mapping_data(project)
-    out = build(project, tmp_path / "site", steps=("generators.crosswalk_rdf",), quiet=True)
+    out = build(project, tmp_path / "site", steps=("untp_crm_vocab.crosswalk_rdf",), quiet=True)
     for scheme, ms in sorted(md.crosswalks.items()):
         ttl = out / f"working/crosswalks/{scheme}.ttl"
         ok, text = shacl(graph(ttl))
@@ -246,9 +246,9 @@ def sssom_py_crosswalk_graph(project, md, scheme: str):
     from sssom.util import MappingSetDataFrame
     from sssom.writers import write_rdf
 
-    from generators.crosswalk_rdf import MAPPING_PREFIX, PROPAGATABLE, SSSOM as SSSOM_NS, _is_iri, _prefix_map, crosswalk_iri, mapping_iri
-    from generators.errors import BuildError
-    from generators.mappingdata import SSSOM_MAPPING_SLOTS, SSSOM_SET_SLOTS
+    from untp_crm_vocab.crosswalk_rdf import MAPPING_PREFIX, PROPAGATABLE, SSSOM as SSSOM_NS, _is_iri, _prefix_map, crosswalk_iri, mapping_iri
+    from untp_crm_vocab.errors import BuildError
+    from untp_crm_vocab.mappingdata import SSSOM_MAPPING_SLOTS, SSSOM_SET_SLOTS
 
     ms = md.crosswalks[scheme]
     pm = _prefix_map(project, md, ms)
@@ -353,7 +353,7 @@ def edge_tree(root: Path) -> Path:
 def _mapping_trees(project, doc_project, tmp_path):
     """(label, project, mapping data) for the real mappings, the worked example, the edge tree
     above and every check fixture that loads (style findings only)."""
-    from generators.errors import BuildError
+    from untp_crm_vocab.errors import BuildError
 
     yield "mappings/", project, load_mapping_data(project)
     yield "doc", doc_project, load_mapping_data(doc_project)
@@ -381,8 +381,8 @@ def test_edge_tree_is_what_it_claims(doc_project, tmp_path):
 def test_crosswalk_graph_equals_sssom_py(project, doc_project, tmp_path):
     """The SSSOM/RDF the build writes is, triple for triple, what sssom-py's write_rdf makes of
     the same rows: every real crosswalk, the worked example, the edge tree and the fixtures."""
-    from generators.crosswalk_rdf import crosswalk_graph
-    from generators.errors import BuildError
+    from untp_crm_vocab.crosswalk_rdf import crosswalk_graph
+    from untp_crm_vocab.errors import BuildError
 
     seen = 0
     for label, proj, md in _mapping_trees(project, doc_project, tmp_path):
@@ -406,7 +406,7 @@ def test_edge_tree_rdf_content(doc_project, tmp_path):
     from rdflib import RDF, Literal
     from rdflib.namespace import XSD
 
-    from generators.crosswalk_rdf import crosswalk_graph
+    from untp_crm_vocab.crosswalk_rdf import crosswalk_graph
 
     md = load_mapping_data(doc_project, root=edge_tree(tmp_path / "edge"))
     g, pm = crosswalk_graph(doc_project, md, "alpha")
@@ -433,7 +433,7 @@ def test_slot_tables_match_sssom_py():
     """crosswalk_rdf's slot table (property, value kind, multivalued, enum IRIs) is sssom-py's."""
     from sssom.rdf_internal import MappingSetRDFConverter
 
-    from generators import crosswalk_rdf as X
+    from untp_crm_vocab import crosswalk_rdf as X
 
     kinds = {"StringValueConverter": "str", "NonRelativeURIValueConverter": "uri", "EntityReferenceValueConverter": "ref",
              "DateValueConverter": "date", "DoubleValueConverter": "double", "EnumValueConverter": "enum"}

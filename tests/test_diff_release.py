@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from generators.diff import compare
-from generators.errors import UsageError
-from generators.release import release
+from untp_crm_vocab.diff import compare
+from untp_crm_vocab.errors import UsageError
+from untp_crm_vocab.release import release
 
 REPO = Path(__file__).resolve().parent.parent
 BASE = "https://vocabulary.uncefact.org/untp/crm/"
@@ -176,7 +176,7 @@ def test_mappings_added_removed_repredicated(versions, project):
 
 def test_diff_cli_text_json_and_bad_input(versions):
     a, b = versions("a"), versions("b", lambda s: s["properties"].pop("name"))
-    cli = [sys.executable, "-m", "generators.cli", "diff"]
+    cli = [sys.executable, "-m", "untp_crm_vocab.cli", "diff"]
     r = subprocess.run(cli + [str(a), str(b), "--format", "json"], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
@@ -191,7 +191,7 @@ def test_diff_cli_text_json_and_bad_input(versions):
 @pytest.fixture
 def rproject(tmp_path):
     """A throwaway project (only pyproject.toml) whose releases land in tmp_path/site/releases."""
-    from generators.project import load_project
+    from untp_crm_vocab.project import load_project
 
     root = tmp_path / "proj"
     root.mkdir()
@@ -240,9 +240,9 @@ def test_release_refuses_bad_and_older_versions(versions, rproject):
 
 
 def test_release_cli_no_traceback(rproject, tmp_path):
-    r = subprocess.run([sys.executable, "-m", "generators.cli", "--project", str(rproject.root), "release", "nope"],
+    r = subprocess.run([sys.executable, "-m", "untp_crm_vocab.cli", "--project", str(rproject.root), "release", "nope"],
                        cwd=REPO, capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "Traceback" not in r.stderr and "semantic version" in r.stderr
-    r = subprocess.run([sys.executable, "-m", "generators.cli", "--project", str(rproject.root), "release", "0.1.0",
+    r = subprocess.run([sys.executable, "-m", "untp_crm_vocab.cli", "--project", str(rproject.root), "release", "0.1.0",
                         "--from", str(tmp_path / "missing")], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "Traceback" not in r.stderr

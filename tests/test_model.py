@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generators.build import build
-from generators.contexts import VC_V2_URL, ContextRegistry
-from generators.errors import BuildError
-from generators.project import load_project
-from generators.validate import SENTINEL_VOCAB, VC_VOCAB, Validator
+from untp_crm_vocab.build import build
+from untp_crm_vocab.contexts import VC_V2_URL, ContextRegistry
+from untp_crm_vocab.errors import BuildError
+from untp_crm_vocab.project import load_project
+from untp_crm_vocab.validate import SENTINEL_VOCAB, VC_VOCAB, Validator
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "model" / "samples"
@@ -30,7 +30,7 @@ UNTP_SCHEMA = {
 
 @pytest.fixture(scope="module")
 def model_build(project, tmp_path_factory) -> Path:
-    return build(project, tmp_path_factory.mktemp("model") / "site", steps=("generators.model_artifacts",), quiet=True)
+    return build(project, tmp_path_factory.mktemp("model") / "site", steps=("untp_crm_vocab.model_artifacts",), quiet=True)
 
 
 @pytest.fixture(scope="module")
@@ -204,7 +204,7 @@ def _tree(d: Path) -> dict[str, str]:
 
 
 def test_two_model_builds_are_byte_identical(project, model_build, tmp_path):
-    again = build(project, tmp_path / "site", steps=("generators.model_artifacts",), quiet=True)
+    again = build(project, tmp_path / "site", steps=("untp_crm_vocab.model_artifacts",), quiet=True)
     assert _tree(again) == _tree(model_build)
 
 
@@ -220,7 +220,7 @@ def _plain_json(o) -> bool:
 def test_in_memory_artifacts_equal_the_built_ones(project, model_build):
     """Without a build, validate generates the artifacts in memory: they must be the very same
     plain JSON as the files (CI once failed here: jsonschema-rs rejects str subclasses)."""
-    from generators.validate import ArtifactSet
+    from untp_crm_vocab.validate import ArtifactSet
 
     v = project.working_version
     mem = ArtifactSet.generate(project)
@@ -234,7 +234,7 @@ def test_generators_without_the_metamodel_write_the_same_artifacts(project):
     """The context, JSON Schema and SHACL generators run without LinkML's metamodel load
     (model_artifacts.lean): each must write exactly what the stock generator writes. The stock
     runs go in a fresh process, so the metamodel really is loaded there."""
-    from generators import model_artifacts as ma, rdfutil
+    from untp_crm_vocab import model_artifacts as ma, rdfutil
 
     def artifacts() -> dict:
         model = ma.load_model(project)
@@ -246,8 +246,8 @@ def test_generators_without_the_metamodel_write_the_same_artifacts(project):
 
     ours = artifacts()
     code = ("import json, sys\n"
-            "from generators import model_artifacts as ma, rdfutil\n"
-            "from generators.project import load_project\n"
+            "from untp_crm_vocab import model_artifacts as ma, rdfutil\n"
+            "from untp_crm_vocab.project import load_project\n"
             "ma.lean.stock = True\n"
             f"project = load_project({str(REPO)!r})\n"
             "model = ma.load_model(project)\n"
@@ -263,7 +263,7 @@ def test_generators_without_the_metamodel_write_the_same_artifacts(project):
 def test_one_json_schema_run_serves_every_credential_type(project):
     """generate_json_schemas runs gen-json-schema once and re-roots it per credential type: the
     result must equal a stock run per type, key order included."""
-    from generators import model_artifacts as ma
+    from untp_crm_vocab import model_artifacts as ma
 
     model = ma.load_model(project)
     assert len(model.credential_types) >= 2
@@ -288,18 +288,18 @@ def test_failed_build_leaves_previous_output_intact(tmp_path):
     root = _temp_project(tmp_path)
     project = load_project(root)
     out = tmp_path / "out"
-    build(project, out, steps=("generators.model_artifacts",), quiet=True)
+    build(project, out, steps=("untp_crm_vocab.model_artifacts",), quiet=True)
     before = _tree(out)
     model = root / "model" / "untp_crm.yaml"
     model.write_text(model.read_text(encoding="utf-8").replace(
         "    description: The globally unique identifier of the thing, as an IRI (ideally resolvable).\n", ""), encoding="utf-8")
     with pytest.raises(BuildError) as exc:
-        build(project, out, steps=("generators.model_artifacts",), quiet=True)
+        build(project, out, steps=("untp_crm_vocab.model_artifacts",), quiet=True)
     assert "slot 'id' has no description" in exc.value.message and "untp_crm.yaml:" in exc.value.where
     assert _tree(out) == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")], "staging folder removed"
     # and through the CLI: a clear message and exit 1, no traceback
-    r = subprocess.run([sys.executable, "-m", "generators.cli", "--project", str(root), "build", "--out", str(out)],
+    r = subprocess.run([sys.executable, "-m", "untp_crm_vocab.cli", "--project", str(root), "build", "--out", str(out)],
                        capture_output=True, text=True)
     assert r.returncode == 1 and "Traceback" not in r.stderr and "has no description" in r.stderr and "fix:" in r.stderr
 
@@ -307,7 +307,7 @@ def test_failed_build_leaves_previous_output_intact(tmp_path):
 def test_base_iri_comes_from_the_one_setting(tmp_path):
     root = _temp_project(tmp_path, base="https://example.org/vocab/crm/")
     project = load_project(root)
-    out = build(project, tmp_path / "out", steps=("generators.model_artifacts",), quiet=True)
+    out = build(project, tmp_path / "out", steps=("untp_crm_vocab.model_artifacts",), quiet=True)
     ctx = (out / "working" / "context.jsonld").read_text(encoding="utf-8")
     shapes = (out / "working" / "shapes.ttl").read_text(encoding="utf-8")
     for text in (ctx, shapes, (out / "working" / "vocabulary.ttl").read_text(encoding="utf-8")):
@@ -330,7 +330,7 @@ def test_term_files_describe_their_iri(project, model_build):
 
 
 def test_every_class_slot_and_enum_value_has_a_definition(project):
-    from generators.model_artifacts import load_model
+    from untp_crm_vocab.model_artifacts import load_model
 
     v = load_model(project).view
     for c in v.all_classes(imports=False):
@@ -345,7 +345,7 @@ def test_every_class_slot_and_enum_value_has_a_definition(project):
 # ---- the command line -------------------------------------------------------------------------
 
 def _cli(*args, cwd=REPO):
-    return subprocess.run([sys.executable, "-m", "generators.cli", *args], capture_output=True, text=True, cwd=cwd)
+    return subprocess.run([sys.executable, "-m", "untp_crm_vocab.cli", *args], capture_output=True, text=True, cwd=cwd)
 
 
 def test_validate_cli_exit_codes_and_json(model_build, tmp_path):
@@ -409,7 +409,7 @@ def test_model_missing_a_structural_element_is_a_clear_error(tmp_path):
     model = root / "model" / "untp_crm.yaml"
     text = model.read_text(encoding="utf-8")
     model.write_text(text.replace("  id:\n    identifier: true\n", "  id:\n"), encoding="utf-8")
-    r = subprocess.run([sys.executable, "-m", "generators.cli", "--project", str(root), "build", "--out", str(tmp_path / "o")],
+    r = subprocess.run([sys.executable, "-m", "untp_crm_vocab.cli", "--project", str(root), "build", "--out", str(tmp_path / "o")],
                        capture_output=True, text=True)
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert "slot `id` with `identifier: true`" in r.stderr and "untp_crm.yaml:" in r.stderr and "fix:" in r.stderr

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from generators.mappingdata import load_mapping_data
-from generators.recognise import (
+from untp_crm_vocab.mappingdata import load_mapping_data
+from untp_crm_vocab.recognise import (
     STATUS_MET,
     STATUS_NA,
     STATUS_NOT_MET,
@@ -165,7 +165,7 @@ def test_negated_exact_does_not_join_classes():
 
 
 def test_unknown_scheme_lists_known_ones(index):
-    from generators.errors import UsageError
+    from untp_crm_vocab.errors import UsageError
 
     with pytest.raises(UsageError) as e:
         index.recognise_scheme("alpha", "delta")
@@ -220,7 +220,7 @@ def test_credential_resolution(index):
 
 def test_bare_attestation_is_read(index):
     data = json.loads((FIX / "credentials" / "alpha_vc.json").read_text())
-    from generators.recognise import credential_subject
+    from untp_crm_vocab.recognise import credential_subject
 
     cs, prefix = credential_subject(data["credentialSubject"])
     assert prefix == "$"
@@ -363,7 +363,7 @@ def test_pilot_coppermark_to_tsm(real_index, coppermark):
 def test_text_output_has_no_control_characters():
     idx = _mini([Row("A:x", "skos:exactMatch", "HC:1", comment="[V] ok\x1b[31m red \x07bell\nnext", where="x.tsv:1", scheme="a"),
                  Row("B:y", "skos:exactMatch", "HC:1", where="x.tsv:2", scheme="b")])
-    from generators.recognise import render_text
+    from untp_crm_vocab.recognise import render_text
 
     text = render_text(idx.recognise(["A:x"], "b"))
     assert "\x1b" not in text and "\x07" not in text

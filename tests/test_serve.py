@@ -15,7 +15,7 @@ from conneg_cases import (check_direct_files, check_dotted, check_folders, check
                           check_terms, check_unknown, dotted_requirement, folder_term, get, term_names)
 
 REPO = Path(__file__).resolve().parent.parent
-CLI = [sys.executable, "-m", "generators.cli"]
+CLI = [sys.executable, "-m", "untp_crm_vocab.cli"]
 VERSION_FILES = {"context.jsonld", "vocabulary.ttl"}
 
 

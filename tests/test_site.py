@@ -225,17 +225,17 @@ def _audit(event, args):
 
 def _pre_site(root: Path, out: Path) -> Path:
     """Every step but the site, as the site step finds the output folder."""
-    from generators.build import STEPS, build
-    from generators.project import load_project
+    from untp_crm_vocab.build import STEPS, build
+    from untp_crm_vocab.project import load_project
 
-    build(load_project(root), out, steps=tuple(s for s in STEPS if s != "generators.site"), quiet=True, force=True)
+    build(load_project(root), out, steps=tuple(s for s in STEPS if s != "untp_crm_vocab.site"), quiet=True, force=True)
     (out / ".buildinfo").unlink()
     return out
 
 
 def _site_ctx(root: Path, out: Path):
-    from generators.build import BuildContext
-    from generators.project import load_project
+    from untp_crm_vocab.build import BuildContext
+    from untp_crm_vocab.project import load_project
 
     p = load_project(root)
     return BuildContext(project=p, out=out, version=p.working_version, quiet=True)
@@ -266,7 +266,7 @@ def test_pages_then_finish_equals_one_shot_render(release_project, tmp_path, mon
     bytes (HTML and search index included) as rendering every page final in one go."""
     import shutil
 
-    from generators import site
+    from untp_crm_vocab import site
 
     root, pre = release_project["root"], release_project["pre"]
 
@@ -320,7 +320,7 @@ def test_pages_then_finish_equals_one_shot_render(release_project, tmp_path, mon
 def test_sequential_build_is_identical(built_site, site_project, tmp_path, monkeypatch):
     """With one core (CRM_VOCAB_JOBS=1) the site is rendered in one process, with two a worker
     renders part of the pages: the same bytes either way."""
-    from generators import build as buildmod
+    from untp_crm_vocab import build as buildmod
 
     monkeypatch.setenv(buildmod.ENV_JOBS, "1")
     seq = _build(site_project["root"], tmp_path / "seq")
@@ -337,8 +337,8 @@ def test_page_error_fails_the_build_and_keeps_the_output(built_site, site_projec
 
     import pytest
 
-    from generators import site
-    from generators.errors import BuildError
+    from untp_crm_vocab import site
+    from untp_crm_vocab.errors import BuildError
 
     root = tmp_path / "project"
     shutil.copytree(site_project["root"], root)
@@ -363,7 +363,7 @@ def test_shared_theme_blocks_render_as_material_does(release_project, tmp_path, 
     give the bytes Material gives when it renders them for every page."""
     import shutil
 
-    from generators import site
+    from untp_crm_vocab import site
 
     trees = []
     for share in (True, False):
@@ -389,8 +389,8 @@ def test_site_never_overwrites_artifacts(release_project, tmp_path, name, messag
     build before mkdocs writes anything."""
     import shutil
 
-    from generators import site
-    from generators.errors import BuildError
+    from untp_crm_vocab import site
+    from untp_crm_vocab.errors import BuildError
 
     root = tmp_path / "project"
     shutil.copytree(release_project["root"], root)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from generators.validate import Validator
+from untp_crm_vocab.validate import Validator
 
 SAMPLES = sorted((Path(__file__).resolve().parent.parent / "model" / "samples" / "valid").glob("*.json"))
 VALUES = [None, True, 0, -1, 1e308, "", "x" * 5000, [], {}, [[[]]], {"@id": "x"}, {"@context": {"@vocab": "http://e/"}},
