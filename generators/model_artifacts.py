@@ -10,6 +10,7 @@ post-processing function per artifact, each saying why:
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import os
 import re
@@ -17,25 +18,14 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from .contexts import PINNED_W3C, VC_V2_URL
+from .untp import UNTP_070_CONTEXT
 from .errors import BuildError
 from .fsutil import dump_json
 from .project import Project
 
 CREDENTIAL_BASE_CLASS = "VerifiableCredential"
+UNTP_NS = "https://vocabulary.uncefact.org/untp/"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
-# VC data model 2.0 envelope properties that belong to the W3C VC context, not to this model.
-# The JSON Schema allows them at the top of a credential (``postprocess_json_schema``).
-VC_ENVELOPE_EXTRAS = {
-    "validFrom": {"type": "string", "format": "date-time", "description": "The date and time from which the credential is valid (W3C VC 2.0)."},
-    "credentialStatus": {"description": "Status information of the credential (W3C VC 2.0).", "type": ["object", "array"]},
-    "credentialSchema": {"description": "Schemas the credential conforms to (W3C VC 2.0).", "type": ["object", "array"]},
-    "proof": {"description": "An embedded proof (W3C VC Data Integrity).", "type": ["object", "array"]},
-    "renderMethod": {"description": "How to render the credential (W3C VC 2.0).", "type": ["object", "array"]},
-    "evidence": {"description": "Evidence behind the credential (W3C VC 2.0).", "type": ["object", "array"]},
-    "termsOfUse": {"description": "Terms of use (W3C VC 2.0).", "type": ["object", "array"]},
-    "refreshService": {"description": "Refresh service (W3C VC 2.0).", "type": ["object", "array"]},
-    "relatedResource": {"description": "Related resources with integrity information (W3C VC 2.0).", "type": ["object", "array"]},
-}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -153,9 +143,32 @@ class Model:
 
     @cached_property
     def credential_types(self) -> list[str]:
+        """The CRM credential types: CRM's own concrete subclasses of VerifiableCredential (the
+        UNTP credential classes they extend are UNTP's, not profiles of this vocabulary)."""
         v = self.view
         return sorted(str(c) for c in v.class_descendants(CREDENTIAL_BASE_CLASS, reflexive=False)
-                      if not v.get_class(c).abstract)
+                      if not v.get_class(c).abstract and self.is_own(self.class_iri(c)))
+
+    def untp_credential_type(self, credential_type: str) -> str | None:
+        """The UNTP credential class a CRM credential type extends (DigitalProductPassport ...)."""
+        for a in self.view.class_ancestors(credential_type, reflexive=False):
+            if self.is_untp(self.class_iri(a)):
+                return str(a)
+        return None
+
+    @cached_property
+    def own_classes(self) -> list[str]:
+        """Classes this vocabulary mints (IRI under the base); the others are UNTP's (or W3C's)."""
+        return sorted(str(c) for c in self.view.all_classes(imports=False) if self.is_own(self.class_iri(c)))
+
+    @cached_property
+    def own_slots(self) -> list[str]:
+        return sorted(str(s) for s in self.view.all_slots(imports=False)
+                      if s not in ("id", "type") and self.is_own(self.slot_iri(s)))
+
+    def is_untyped(self, cls: str) -> bool:
+        """UNTP classes whose objects carry no type in UNTP 0.7.0 (annotation ``untyped``)."""
+        return "untyped" in (self.view.get_class(cls).annotations or {})
 
     def uri(self, curie_or_uri: str) -> str:
         return self.view.expand_curie(str(curie_or_uri))
@@ -171,10 +184,9 @@ class Model:
         pv = self.view.get_enum(enum).permissible_values[value]
         return self.uri(pv.meaning) if pv.meaning else None
 
-    def module_context_url(self, credential_type: str) -> str:
-        """The UNTP module context of a credential type is its class namespace (e.g. .../untp/dpp/working/)."""
-        iri = self.class_iri(credential_type)
-        return iri[: iri.rstrip("/").rfind("/") + 1]
+    def is_untp(self, iri: str) -> bool:
+        """A UNTP term IRI (the CRM base IRI may itself lie under UNTP's namespace)."""
+        return iri.startswith(UNTP_NS) and not self.is_own(iri)
 
     def is_own(self, iri: str) -> bool:
         return iri.startswith(self.project.base_iri)
@@ -207,73 +219,90 @@ def _vc_terms() -> tuple[dict, dict]:
     return vc, scoped
 
 
+def _term_names(ctx, out: dict, where: str = "") -> dict:
+    """Every term a context defines at any depth (top level, type- and property-scoped), with
+    its definitions: name -> list of (where, definition)."""
+    if isinstance(ctx, list):
+        for c in ctx:
+            _term_names(c, out, where)
+        return out
+    if not isinstance(ctx, dict):
+        return out
+    for k, v in ctx.items():
+        if k.startswith("@"):
+            continue
+        out.setdefault(k, []).append((where or "top level", v))
+        if isinstance(v, dict) and isinstance(v.get("@context"), (dict, list)):
+            _term_names(v["@context"], out, f"{where}/{k}" if where else k)
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def reserved_terms() -> dict:
+    """Terms the contexts before the CRM context define, at any depth: W3C VC v2 and UNTP 0.7.0.
+    The CRM context may not define any of them (UNTP's extension rules: never redefine a UNTP
+    term; type-scoped contexts may not override protected terms either)."""
+    from . import untp
+
+    out: dict = {}
+    _term_names(json.loads(PINNED_W3C[VC_V2_URL].read_text(encoding="utf-8"))["@context"], out, "W3C VC v2")
+    _term_names(untp.contexts()[UNTP_070_CONTEXT]["@context"], out, "UNTP 0.7.0")
+    return out
+
+
 def postprocess_context(raw: dict, model: Model) -> dict:
-    """Fix the generated context so it is a protected JSON-LD 1.1 context usable after VC v2.
+    """Turn gen-jsonld-context output into the CRM context: a protected JSON-LD 1.1 context
+    that defines only the terms CRM mints, used after ``[VC v2, UNTP 0.7.0 context]``.
 
     Why each step:
     - LinkML emits neither ``@version: 1.1`` nor ``@protected`` (linkml#2403): add both.
     - It emits ``@vocab`` = the base IRI, so any undefined property would silently become a term
-      of this vocabulary: remove it, so undefined properties are detectable.
-    - Terms in the default prefix get a relative ``@id`` ("commodity") that only worked through
-      ``@vocab``: make them absolute.
-    - Terms the W3C VC v2 context already defines at top level (id, type, name, description,
-      VerifiableCredential ...) would be protected-term redefinitions: drop them after checking
-      that VC v2 gives them the IRI the model means.
-    - Terms VC v2 defines *inside* its credential-scoped context with another meaning (validFrom:
-      cred:validFrom there, untp:validFrom on a ConformityScheme) cannot be defined at top level
-      either: a type-scoped context may not override a protected term. They are moved into
-      type-scoped contexts of the classes that use them.
+      of this vocabulary: remove it (UNTP's extension rules forbid a catch-all ``@vocab``).
+    - It defines every class and slot of the model, UNTP's included, and prefixes (``untp``,
+      ``xsd`` ...): keep only terms whose IRI is this vocabulary's, written as absolute IRIs, and
+      no prefixes, so the context never redefines a UNTP or W3C term.
+    - The property-scoped context of an enumeration slot also defines ``text``, ``description``
+      and ``meaning`` (for enumeration objects, which credentials do not use); ``description`` is
+      a protected VC/UNTP term: keep only the ``@vocab`` that turns a code into its IRI.
+    Then every remaining term is checked against the terms W3C VC v2 and UNTP 0.7.0 define at
+    any depth; a clash stops the build (rename the slot or class).
     """
     ctx = dict(raw["@context"])
     prefixes = {k: v for k, v in ctx.items() if isinstance(v, str) and not k.startswith("@") and v.endswith(("/", "#"))}
-    ctx.pop("@vocab", None)
     base = model.project.base_iri
-    for k, v in list(ctx.items()):
-        if isinstance(v, dict) and isinstance(v.get("@id"), str) and ":" not in v["@id"]:
-            v = dict(v)
-            v["@id"] = "untpcrm:" + v["@id"] if prefixes.get("untpcrm") == base else base + v["@id"]
-            ctx[k] = v
-    vc_top, vc_scoped = _vc_terms()
-    vc_prefixes = {}
-    # id/type: keywords in VC v2; class/slot terms VC v2 owns at top level
-    for k in list(ctx):
-        if k.startswith("@") or k not in vc_top:
+
+    def absolute(iri):
+        if not isinstance(iri, str) or iri.startswith("@"):
+            return iri
+        if ":" in iri:
+            p, _, local = iri.partition(":")
+            if p in prefixes and not local.startswith("//"):
+                return prefixes[p] + local
+            return iri
+        return base + iri
+
+    out: dict = {"@version": 1.1, "@protected": True}
+    for k in sorted(ctx, key=lambda x: (not x[:1].isupper(), x)):  # classes first, then slots
+        v = ctx[k]
+        if k.startswith("@") or k in prefixes or k in ("id", "type"):
             continue
-        ours = _expand(ctx[k], prefixes)
-        theirs = _expand(vc_top[k], vc_prefixes)
-        if k in ("id", "type") or ours == theirs:
-            del ctx[k]
-            continue
+        d = dict(v) if isinstance(v, dict) else {"@id": v}
+        d["@id"] = absolute(d.get("@id"))
+        if not isinstance(d["@id"], str) or not model.is_own(d["@id"]):
+            continue  # a UNTP, W3C or RDF term: the contexts before this one define it
+        if "@type" in d:
+            d["@type"] = absolute(d["@type"]) if d["@type"] not in ("@id", "@vocab") else d["@type"]
+        if isinstance(d.get("@context"), dict):
+            d["@context"] = {"@vocab": d["@context"]["@vocab"]} if "@vocab" in d["@context"] else d["@context"]
+        out[k] = {kk: d[kk] for kk in ("@id", "@type", "@container", "@context") if kk in d}
+    clashes = [(k, w) for k in out if not k.startswith("@") for w, _ in reserved_terms().get(k, [])]
+    if clashes:
+        k, w = clashes[0]
         raise BuildError(
-            f"term '{k}' means {ours} in the model but W3C VC v2 protects it as {theirs}",
-            where=str(model.project.model_file),
-            hint=f"give slot/class '{k}' the IRI {theirs} or rename it",
+            f"the CRM term '{k}' is already defined by {w.split('/')[0]} ({w}); the CRM context may not redefine it",
+            where=f"{model.project.model_file}:{_line_of(model.project.model_file.read_text(encoding='utf-8'), k) or 1}",
+            hint=f"rename '{k}' (CRM mints only terms UNTP lacks), or, if it is the UNTP term, give it UNTP's IRI (slot_uri/class_uri untp:{k})",
         )
-    view = model.view
-    for k in list(ctx):
-        if k.startswith("@") or k not in vc_scoped or k in prefixes:
-            continue
-        ours = ctx[k]
-        theirs = vc_scoped[k]
-        if _expand(ours, prefixes) == _expand(theirs, vc_prefixes) and (
-            not isinstance(ours, dict) or not isinstance(theirs, dict) or ours.get("@type") == theirs.get("@type") or
-            _expand(ours.get("@type"), prefixes) == _expand(theirs.get("@type"), vc_prefixes)
-        ):
-            continue  # same definition: an allowed redefinition
-        del ctx[k]
-        users = sorted(c for c in view.all_classes()
-                       if k in view.class_slots(c) and CREDENTIAL_BASE_CLASS not in view.class_ancestors(c))
-        for cls in users:
-            entry = ctx.get(cls)
-            if entry is None:
-                continue
-            entry = dict(entry) if isinstance(entry, dict) else {"@id": entry}
-            scoped = dict(entry.get("@context", {}))
-            scoped[k] = ours
-            entry["@context"] = scoped
-            ctx[cls] = entry
-    out = {"@version": 1.1, "@protected": True}
-    out.update(ctx)
     return {"@context": out}
 
 
@@ -305,30 +334,44 @@ def generate_context(model: Model) -> dict:
 # JSON Schema
 # ----------------------------------------------------------------------------------------------
 def postprocess_json_schema(raw: dict, model: Model, credential_type: str, version: str) -> dict:
-    """Turn gen-json-schema output into the published credential schema.
+    """Turn gen-json-schema output into the published CRM credential schema.
+
+    The published schema is the whole credential's: ``allOf`` with a ``$ref`` to UNTP 0.7.0's
+    published schema of the UNTP type it extends (vendors resolve it from UNTP's site, the
+    validator from the pinned copy), plus the CRM layer: what this model says. So a document it
+    accepts is always one UNTP's schema accepts (UNTP's extension rules).
 
     Why each step:
     - LinkML writes draft 2019-09; vendors asked for 2020-12 (the constructs used are the same).
-    - ``type`` in a credential is an array that must *contain* the class name (UNTP's pattern);
-      LinkML can only say "array of strings".
-    - ``@context`` cannot be a LinkML slot name: add it (VC v2 first, then a CRM context of any
-      version; a UNTP module context may stand between them, as UNTP's own schemas require).
+    - The UNTP classes in the model only carry the CRM terms placed on them; UNTP's schema
+      says what else they hold, so the CRM layer leaves them open (LinkML closes every class).
+      CRM's own classes stay closed. UNTP credential classes and VerifiableCredential are not
+      schemas of their own here: they are dropped from ``$defs``.
+    - ``type`` is an array that must *contain* the class name (UNTP's pattern); a CRM credential
+      names its CRM type, the UNTP type it extends and VerifiableCredential. LinkML can only say
+      "array of strings".
+    - ``@context`` cannot be a LinkML slot name: the CRM layer requires the three contexts in
+      order (VC v2, UNTP 0.7.0, this version's CRM context); UNTP's schema requires the first two.
     - Identifiers are IRIs (``format: uri``); LinkML leaves uriorcurie unformatted.
-    - The VC 2.0 envelope (validFrom, proof, credentialStatus ...) is W3C's, not this model's.
+    - The envelope (``id``, ``issuer``, ``validFrom`` ...) is UNTP's and W3C's: the CRM layer
+      leaves it to UNTP's schema.
     """
+    from . import untp
+
     s = copy.deepcopy(raw)
-    s["$schema"] = JSON_SCHEMA_DIALECT
-    s["$id"] = f"{model.project.artifact_base(version)}schemas/{credential_type}.json"
-    s["title"] = f"UNTP-CRM {credential_type}"
-    defs = s.get("$defs", {})
     view = model.view
+    untp_type = model.untp_credential_type(credential_type)
+    untp_url = untp.schema_url("0.7.0", untp_type) if untp_type else None
+    if untp_url is None:
+        raise BuildError(f"credential type {credential_type} extends no UNTP 0.7.0 credential type with a pinned schema",
+                         where=str(model.project.model_file),
+                         hint="make it is_a DigitalProductPassport or DigitalConformityCredential (UNTP classes of the model)")
+    defs = {k: v for k, v in s.get("$defs", {}).items()
+            if k == credential_type or not (k in view.all_classes() and CREDENTIAL_BASE_CLASS in view.class_ancestors(k))}
 
     def fix_type(props: dict, cls: str) -> None:
-        if cls not in view.all_classes():
-            return
-        # like UNTP's schemas: the class and each of its ancestors (VerifiableCredential for credentials)
         # str(): SchemaView hands out ClassDefinitionName (a str subclass) that jsonschema-rs rejects
-        must = [str(cls)] + [str(a) for a in view.class_ancestors(cls, reflexive=False)]
+        must = [str(cls)] + ([str(a) for a in view.class_ancestors(cls, reflexive=False)] if model.is_own(model.class_iri(cls)) else [])
         props["type"] = {
             "type": "array",
             "items": {"type": "string"},
@@ -339,8 +382,11 @@ def postprocess_json_schema(raw: dict, model: Model, credential_type: str, versi
 
     for name, d in defs.items():
         props = d.get("properties", {})
-        if "type" in props:
-            fix_type(props, name)
+        if name in view.all_classes():
+            if "type" in props:
+                fix_type(props, name)
+            if not model.is_own(model.class_iri(name)):
+                d.pop("additionalProperties", None)  # open: UNTP's schema judges the rest
         for pname, p in props.items():
             slot = view.get_slot(pname) if pname in view.all_slots() else None
             if slot is not None and str(slot.range) in ("uriorcurie",) and pname != "type":
@@ -348,33 +394,65 @@ def postprocess_json_schema(raw: dict, model: Model, credential_type: str, versi
                     p["format"] = "uri"
                 elif p.get("type") == "array" and isinstance(p.get("items"), dict):
                     p["items"]["format"] = "uri"
-        if "id" in props and props["id"].get("type") == "string":
-            props["id"]["format"] = "uri"
-    root_props = s.setdefault("properties", {})
+        props.pop("id", None)  # UNTP's schema requires and formats ids
+        if "required" in d:
+            d["required"] = [r for r in d["required"] if r != "id"]
+            if not d["required"]:
+                del d["required"]
+    top = defs.pop(credential_type)
+    root_props = dict(top.get("properties", {}))
     fix_type(root_props, credential_type)
-    if "id" in root_props:
-        root_props["id"]["format"] = "uri"
-    crm_ctx = re.escape(model.project.base_iri) + r"[A-Za-z0-9._-]+/context\.jsonld"
-    root_props["@context"] = {
+    crm_ctx = model.project.context_url(version)
+    root_props = {"@context": {
         "type": "array",
-        "items": {"type": "string", "format": "uri"},
-        "minItems": 2,
-        "uniqueItems": True,
-        "prefixItems": [{"const": VC_V2_URL}],
-        "contains": {"pattern": f"^{crm_ctx}$"},
-        "description": (
-            f"JSON-LD contexts: the W3C VC v2 context first; a UNTP module context such as "
-            f"{model.module_context_url(credential_type)} may follow; then this vocabulary's context "
-            f"({model.project.context_url()} or a released version)."
-        ),
+        "items": {"type": "string"},
+        "minItems": 3,
+        "prefixItems": [{"const": VC_V2_URL}, {"const": UNTP_070_CONTEXT}, {"const": crm_ctx}],
+        "description": f"JSON-LD contexts, in this order: W3C VC v2, UNTP 0.7.0, this vocabulary's context ({crm_ctx}).",
+    }, **root_props}
+    out = {
+        "$schema": JSON_SCHEMA_DIALECT,
+        "$id": f"{model.project.artifact_base(version)}schemas/{credential_type}.json",
+        "title": f"UNTP-CRM {credential_type}",
+        "description": top.get("description", ""),
+        "allOf": [{"$ref": untp_url, "description": f"UNTP 0.7.0's own schema of a {untp_type}: every CRM credential is a UNTP credential."}],
+        "type": "object",
+        "properties": root_props,
+        "required": list(dict.fromkeys(["@context", "type", *[r for r in top.get("required", []) if r != "id"]])),
+        "$defs": {},
     }
-    for k, v in VC_ENVELOPE_EXTRAS.items():
-        root_props.setdefault(k, v)
-    req = list(dict.fromkeys(["@context", *s.get("required", []), "type"]))
-    s["required"] = req
-    ordered = {k: s[k] for k in ("$schema", "$id", "title", "description", "type", "properties", "required", "additionalProperties", "$defs") if k in s}
-    ordered.update({k: v for k, v in s.items() if k not in ordered})
-    return ordered
+    # only the $defs this credential type reaches (gen-json-schema emits every class of the model)
+    reached, todo = set(), [root_props]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/") and ref[8:] not in reached:
+                reached.add(ref[8:])
+                todo.append(defs[ref[8:]])
+            todo.extend(node.values())
+        elif isinstance(node, list):
+            todo.extend(node)
+    out["$defs"] = {k: defs[k] for k in sorted(reached)}
+    return out
+
+
+def crm_layer(schema: dict) -> dict:
+    """The CRM layer of a published credential schema: the schema without its ``allOf`` entry
+    that ``$ref``s UNTP's schema (the validator runs the two layers apart to say which failed)."""
+    out = {k: v for k, v in schema.items() if k != "allOf"}
+    rest = [x for x in schema.get("allOf", []) if not (isinstance(x, dict) and "$ref" in x and not x["$ref"].startswith("#"))]
+    if rest:
+        out["allOf"] = rest
+    return out
+
+
+def untp_layer_url(schema: dict) -> str | None:
+    """The UNTP schema URL a published credential schema composes, if any."""
+    for x in schema.get("allOf", []):
+        if isinstance(x, dict) and isinstance(x.get("$ref"), str) and not x["$ref"].startswith("#"):
+            return x["$ref"]
+    return None
 
 
 #: root keys gen-json-schema copies from ``$defs[top_class]`` (the others are the schema's own)
@@ -424,14 +502,22 @@ def generate_json_schemas(model: Model, version: str) -> dict[str, dict]:
 def postprocess_shacl(ttl, model: Model):
     """Fix the generated shapes.
 
-    Why: the identifier slot ``id`` becomes the node's IRI in JSON-LD, never a property, but
-    gen-shacl still emits a property shape for ``untpcrm:id``: drop it so the shapes describe
-    the RDF a credential really yields. Shapes are generated open (closed=False): with
-    closed shapes a node typed both ConformityAssessment and Declaration fails the parent's
-    closed shape (linkml#1249); closedness is enforced by the JSON Schema instead.
+    Why each step:
+    - The identifier slot ``id`` becomes the node's IRI in JSON-LD, never a property, but
+      gen-shacl still emits a property shape for it: drop it so the shapes describe the RDF a
+      credential really yields.
+    - Shapes are generated open (closed=False): UNTP's classes hold far more than the CRM terms
+      placed on them, and with closed shapes a node with two types fails (linkml#1249);
+      closedness of CRM's own classes is enforced by the JSON Schema.
+    - gen-shacl names every class's shape ``<base><Class>``; for UNTP classes that would put a
+      CRM IRI beside UNTP's term. Their shapes are renamed ``<base>shapes/<Class>``.
+    - The UNTP credential classes (and VerifiableCredential) would get shapes requiring CRM
+      terms of every UNTP credential: dropped; the CRM credential types' own shapes carry them.
+    - UNTP 0.7.0 gives Material no type: its shape targets nothing and is reached through
+      ``sh:node`` from materialProvenance only.
     """
     from rdflib import Graph, URIRef
-    from rdflib.namespace import SH
+    from rdflib.namespace import RDF, SH
 
     if isinstance(ttl, Graph):  # the generator's graph itself (no Turtle round trip)
         g = ttl
@@ -443,6 +529,34 @@ def postprocess_shacl(ttl, model: Model):
         for shape in list(g.subjects(SH.property, ps)):
             g.remove((shape, SH.property, ps))
         g.remove((ps, None, None))
+    view = model.view
+    base = model.project.base_iri
+
+    def drop(node) -> None:
+        for ps in list(g.objects(node, SH.property)):
+            for lst in list(g.objects(ps, SH["in"])):
+                from rdflib.collection import Collection
+
+                Collection(g, lst).clear()
+            g.remove((ps, None, None))
+        g.remove((node, None, None))
+
+    rename = {}
+    for cls in sorted(view.all_classes()):
+        shape = URIRef(base + str(cls))
+        if (shape, RDF.type, SH.NodeShape) not in g or model.is_own(model.class_iri(cls)):
+            continue
+        if cls == CREDENTIAL_BASE_CLASS or CREDENTIAL_BASE_CLASS in view.class_ancestors(cls):
+            drop(shape)
+            continue
+        if model.is_untyped(cls):
+            g.remove((shape, SH.targetClass, None))
+        rename[shape] = URIRef(f"{base}shapes/{cls}")
+    if rename:
+        for s_, p_, o_ in list(g):
+            if s_ in rename or o_ in rename:
+                g.remove((s_, p_, o_))
+                g.add((rename.get(s_, s_), p_, rename.get(o_, o_)))
     return g
 
 
@@ -479,11 +593,12 @@ def vocabulary_prefixes(model: Model) -> dict[str, str]:
 
 
 def vocabulary_graph(model: Model):
-    """RDFS/OWL/SKOS description of every element at ``<base><Name>``.
+    """RDFS/OWL/SKOS description of every term this vocabulary mints, at ``<base><Name>``.
 
-    Classes and slots that reuse a UNTP, schema.org or W3C IRI are described at their
-    definition IRI ``<base><Name>`` (the CRM profile of that term) with ``owl:equivalentClass`` /
-    ``owl:equivalentProperty`` to the reused IRI, which is what credentials use.
+    UNTP's terms (the classes CRM places its terms on, the properties that lead to them) are
+    not described here and get no CRM IRI: the CRM terms point at UNTP's IRIs
+    (``schema:domainIncludes untp:Product``, ``rdfs:subClassOf untp:DigitalProductPassport``),
+    and no CRM term is declared equivalent to a UNTP term.
     """
     from rdflib import Graph, Literal, Namespace, URIRef
     from rdflib.namespace import OWL, RDF, RDFS, SKOS, DCTERMS
@@ -507,41 +622,42 @@ def vocabulary_graph(model: Model):
         g.add((iri, SKOS.definition, Literal(" ".join(str(text).split()))))
         g.add((iri, RDFS.isDefinedBy, onto))
 
-    own_classes = view.all_classes(imports=False)
+    own_classes = set(model.own_classes)
+    own_slots = set(model.own_slots)
     # slot -> classes that list it in their own ``slots`` (a class's own slots are always among
     # its class_slots), in class order: one pass over the classes instead of a scan of every
     # class's induced slots per slot (quadratic: ~10 s at 10,000 terms)
     domains: dict[str, list[str]] = {}
-    for cls in sorted(own_classes):
+    for cls in sorted(view.all_classes(imports=False)):
         for sname in dict.fromkeys(view.get_class(cls).slots or []):
             domains.setdefault(sname, []).append(cls)
+
+    def class_ref(name) -> URIRef:
+        return URIRef(model.class_iri(name))
+
     for name in sorted(own_classes):
         c = view.get_class(name)
         iri = URIRef(project.term_iri(name))
-        target = URIRef(model.class_iri(name))
         g.add((iri, RDF.type, RDFS.Class))
         g.add((iri, RDF.type, OWL.Class))
         describe(iri, name, c.description)
-        if target != iri:
-            g.add((iri, OWL.equivalentClass, target))
         if c.is_a:
-            g.add((iri, RDFS.subClassOf, URIRef(project.term_iri(c.is_a))))
+            g.add((iri, RDFS.subClassOf, class_ref(c.is_a)))
         if c.abstract:
             g.add((iri, URIRef(project.term_iri("abstract")), Literal(True)))
         for m in c.exact_mappings or []:
             g.add((iri, SKOS.exactMatch, URIRef(model.uri(m))))
-    for name in sorted(view.all_slots(imports=False)):
+    for name in sorted(own_slots):
         s = view.get_slot(name)
         iri = URIRef(project.term_iri(name))
-        target = URIRef(model.slot_iri(name))
         g.add((iri, RDF.type, RDF.Property))
         describe(iri, name, s.description)
-        if target != iri:
-            g.add((iri, OWL.equivalentProperty, target))
         for cls in domains.get(name, ()):
-            g.add((iri, SDO.domainIncludes, URIRef(project.term_iri(cls))))
+            g.add((iri, SDO.domainIncludes, class_ref(cls)))
         rng = str(s.range or model.schema.default_range)
-        if rng in own_classes or rng in view.all_enums(imports=False):
+        if rng in view.all_classes():
+            g.add((iri, SDO.rangeIncludes, class_ref(rng)))
+        elif rng in view.all_enums(imports=False):
             g.add((iri, SDO.rangeIncludes, URIRef(project.term_iri(rng))))
         elif rng in view.all_types():
             t = view.get_type(rng)

@@ -1,7 +1,17 @@
 """``crm-vocab validate``: JSON Schema, JSON-LD expansion (pinned contexts only) and SHACL.
 
-Each finding says which check found it, where (a JSON path), what is wrong and what to do.
-Exit codes: 0 every file valid, 1 some file invalid, 2 some file unusable (unreadable, not JSON).
+Each finding says which check found it, where (a JSON path), what is wrong and what to do;
+JSON Schema findings also say which layer failed: UNTP's own schema of the credential's version
+and type ("UNTP 0.7.0", "UNTP 0.5.0") or the CRM profile ("CRM <vocabulary version>").
+Exit codes (``exit_code``): 0 every file is a valid CRM profile credential; 1 some file is
+invalid; 2 some file is unusable (unreadable, not JSON); 4 every file is valid but some are UNTP
+credentials only, not CRM profile credentials.
+
+What a document is (``untp.detect``): its UNTP version and credential type from its contexts
+(0.7.0 unified context; 0.5.0 module contexts on either host the pilots use) and types; a CRM
+profile credential is one that lists this vocabulary's context (after VC v2 and UNTP 0.7.0).
+It is judged by UNTP's schema of that version and type (pinned copies, ``data/untp``), and a
+CRM profile credential also by the CRM layer and the CRM SHACL shapes.
 
 Design notes
 - The JSON Schema and SHACL shapes used are those of the vocabulary version the credential's
@@ -39,13 +49,16 @@ from typing import Iterable
 import logging
 import warnings
 
-from .contexts import VC_V2_URL, ContextRegistry, ContextRefused
+from .contexts import VC_V2_URL, ContextRefused, ContextRegistry
+from .contexts import expand as expand_pinned
+from .untp import UNTP_070_CONTEXT
 from .errors import UsageError
 from .project import Project
 
 SENTINEL_VOCAB = "urn:crm-vocab:undefined-term:"
 VC_VOCAB = "https://www.w3.org/ns/credentials/issuer-dependent#"
 NODE_IRI = "urn:crm-vocab:node:"
+_SENTINEL_CONTEXT = {"@vocab": SENTINEL_VOCAB}  # one object, so pyld's context caches recognise it
 CHECKS = ("json", "json-schema", "json-ld", "shacl")
 SHACL_ENGINES = ("compiled", "pyshacl")
 DOC_GRAPH = "urn:crm-vocab:doc:"
@@ -54,15 +67,17 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 @dataclass
 class Finding:
-    check: str  # json | json-schema | json-ld | shacl | note
+    check: str  # json | json-schema | json-ld | shacl | untp | note
     path: str  # JSON path, "$" for the document
     message: str
     fix: str = ""
     rule: str = ""
     severity: str = "error"  # error | note
+    layer: str = ""  # json-schema findings: which schema layer failed ("UNTP 0.7.0" or "CRM <version>")
 
     def render(self) -> str:
-        head = f"  [{self.check}] {self.path}: {self.message}"
+        tag = f"{self.check}, {self.layer}" if self.layer else self.check
+        head = f"  [{tag}] {self.path}: {self.message}"
         return head + (f"\n      fix: {self.fix}" if self.fix else "")
 
 
@@ -71,8 +86,12 @@ class Report:
     file: str
     findings: list[Finding] = field(default_factory=list)
     unusable: bool = False
-    credential_type: str | None = None
-    version: str | None = None
+    credential_type: str | None = None  # the CRM credential type, for a CRM profile credential
+    version: str | None = None  # the CRM vocabulary version that judged it
+    untp_version: str | None = None
+    untp_type: str | None = None
+    untp_how: str = ""
+    crm_profile: bool = False
 
     @property
     def errors(self) -> list[Finding]:
@@ -86,9 +105,21 @@ class Report:
     def status(self) -> str:
         return "unusable" if self.unusable else ("valid" if self.valid else "invalid")
 
+    @property
+    def summary(self) -> str:
+        """What the file is: UNTP version and type, and whether it is a CRM profile credential."""
+        if self.unusable:
+            return ""
+        untp_part = f"UNTP {self.untp_version} {self.untp_type or 'credential'}" if self.untp_version else "no UNTP version found"
+        if self.crm_profile:
+            return f"{untp_part}; CRM profile {self.credential_type or '(no CRM type)'}, vocabulary {self.version}"
+        return f"{untp_part}; not a CRM profile credential"
+
     def as_json(self) -> dict:
-        return {"file": self.file, "status": self.status, "credentialType": self.credential_type,
-                "vocabularyVersion": self.version, "findings": [asdict(f) for f in self.findings]}
+        return {"file": self.file, "status": self.status, "crmProfile": self.crm_profile,
+                "credentialType": self.credential_type, "vocabularyVersion": self.version,
+                "untp": {"version": self.untp_version, "credentialType": self.untp_type, "detectedFrom": self.untp_how},
+                "summary": self.summary, "findings": [asdict(f) for f in self.findings]}
 
 
 def json_path(parts: Iterable) -> str:
@@ -106,6 +137,34 @@ def json_path(parts: Iterable) -> str:
 # ----------------------------------------------------------------------------------------------
 # artifacts of one vocabulary version
 # ----------------------------------------------------------------------------------------------
+class SchemaLayer:
+    """One JSON Schema a credential must pass (UNTP's schema of its type, or the CRM layer),
+    compiled once for python-jsonschema (the findings' words) and jsonschema-rs (the verdict)."""
+
+    def __init__(self, label: str, schema: dict):
+        self.label = label
+        self.schema = schema
+
+    @cached_property
+    def validator(self):
+        from jsonschema import Draft202012Validator, FormatChecker
+
+        return Draft202012Validator(self.schema, format_checker=FormatChecker())
+
+    @cached_property
+    def fast(self):
+        """A jsonschema-rs validator (format checks on) that decides valid/invalid quickly."""
+        try:
+            import jsonschema_rs
+        except ImportError:  # pragma: no cover - a declared dependency
+            return None
+        # date and date-time are decided by python-jsonschema's own checkers (memoised): jsonschema-rs
+        # accepts year 0000 and leap seconds, which python-jsonschema rejects. uri stays native
+        # (equal on every probe in tests/test_bench_inputs.py, and far faster than rfc3987).
+        formats = {"date": _py_date, "date-time": _py_date_time}
+        return jsonschema_rs.Draft202012Validator(self.schema, validate_formats=True, formats=formats)
+
+
 class ArtifactSet:
     """The context, JSON Schemas and shapes of one version, compiled once."""
 
@@ -138,25 +197,28 @@ class ArtifactSet:
         return cls(v, ma.generate_context(model), ma.generate_json_schemas(model, v), shapes, project.context_url(v))
 
     @cached_property
-    def validators(self) -> dict:
-        from jsonschema import Draft202012Validator, FormatChecker
+    def layers(self) -> dict[str, "SchemaLayer"]:
+        """CRM credential type -> its CRM layer (the published schema without UNTP's ``$ref``)."""
+        from .model_artifacts import crm_layer
 
-        fc = FormatChecker()
-        return {name: Draft202012Validator(s, format_checker=fc) for name, s in self.schemas.items()}
+        return {name: SchemaLayer(f"CRM {self.version}", crm_layer(s)) for name, s in self.schemas.items()}
 
     @cached_property
+    def untp_types(self) -> dict[str, tuple[str, str] | None]:
+        """CRM credential type -> (UNTP version, UNTP credential type) its schema composes."""
+        from . import untp
+        from .model_artifacts import untp_layer_url
+
+        by_url = {f["url"]: (f["version"], f.get("credentialType")) for f in untp.manifest()["files"] if f["kind"] == "schema"}
+        return {name: by_url.get(untp_layer_url(s) or "") for name, s in self.schemas.items()}
+
+    @property
+    def validators(self) -> dict:
+        return {name: layer.validator for name, layer in self.layers.items()}
+
+    @property
     def fast_validators(self) -> dict:
-        """jsonschema-rs validators (format checks on) that decide valid/invalid quickly."""
-        try:
-            import jsonschema_rs
-        except ImportError:  # pragma: no cover - a declared dependency
-            return {}
-        # date and date-time are decided by python-jsonschema's own checkers (memoised): jsonschema-rs
-        # accepts year 0000 and leap seconds, which python-jsonschema rejects. uri stays native
-        # (equal on every probe in tests/test_bench_inputs.py, and far faster than rfc3987).
-        formats = {"date": _py_date, "date-time": _py_date_time}
-        return {name: jsonschema_rs.Draft202012Validator(s, validate_formats=True, formats=formats)
-                for name, s in self.schemas.items()}
+        return {name: layer.fast for name, layer in self.layers.items() if layer.fast is not None}
 
     @cached_property
     def compiled_shapes(self):
@@ -260,6 +322,8 @@ class Validator:
         self.project = project
         self.registry = ContextRegistry.default()
         self.sets: dict[str, ArtifactSet] = {}  # context URL -> artifacts
+        self._untp_layers: dict[tuple[str, str], SchemaLayer | None] = {}
+        self._context_defects: dict[tuple, str | None] = {}
         working_url = project.context_url()
         wdir = Path(artifacts) if artifacts else project.default_out / project.working_version
         if artifacts and not (wdir / "context.jsonld").exists():
@@ -278,57 +342,92 @@ class Validator:
             self.registry.add_file(url, Path(path))
         self._loader = self.registry.loader()
 
-    # -- helpers ---------------------------------------------------------------------------
-    def _artifacts_for(self, doc: dict, report: Report) -> ArtifactSet:
+    # -- what the document is --------------------------------------------------------------
+    def _crm_artifacts(self, doc: dict) -> ArtifactSet | None:
+        """The CRM artifacts of the CRM context the document lists, or None (not a CRM credential)."""
         ctx = doc.get("@context")
-        urls = ctx if isinstance(ctx, list) else [ctx]
-        for u in urls:
+        for u in ctx if isinstance(ctx, list) else [ctx]:
             if isinstance(u, str) and u in self.sets:
-                report.version = self.sets[u].version
                 return self.sets[u]
-        working = self.sets[self.project.context_url()]
-        report.version = working.version
-        if ctx is None:
-            return working  # reported once, by the JSON-LD check
-        report.findings.append(Finding(
-            "json-ld", "$['@context']",
-            "the credential does not use this vocabulary's context",
-            fix=f"add \"{self.project.context_url()}\" (or a released version's context) after the W3C VC v2 context",
-            rule="crm-context"))
-        return working
-
-    def _credential_type(self, doc: dict, arts: ArtifactSet, report: Report) -> str | None:
-        types = doc.get("type")
-        types = types if isinstance(types, list) else [types]
-        for t in types:
-            if isinstance(t, str) and t in arts.schemas:
-                return t
-        known = " or ".join(sorted(arts.schemas))
-        if "type" not in doc and isinstance(doc.get("credentialSubject"), dict):
-            report.findings.append(Finding("json-schema", "$", "the document has a credentialSubject but no credential envelope (no type, @context, issuer)",
-                                           f"wrap it as a Verifiable Credential: @context, type [{known}, VerifiableCredential], id, issuer", "envelope"))
-            return None
-        report.findings.append(Finding("json-schema", "$.type", f"not a credential type this vocabulary defines (type is {json.dumps(doc.get('type'))})",
-                                       fix=f"a CRM credential's type lists {known} and VerifiableCredential", rule="credential-type"))
         return None
+
+    def _crm_type(self, doc: dict, arts: ArtifactSet, report: Report) -> str | None:
+        """The CRM credential type the document names, else the one extending its UNTP type (the
+        CRM layer then reports the missing type), else None with a finding."""
+        types = doc.get("type")
+        types = [t for t in (types if isinstance(types, list) else [types]) if isinstance(t, str)]
+        for t in types:
+            if t in arts.schemas:
+                return t
+        for crm_type, untp_of in sorted(arts.untp_types.items()):
+            if untp_of and untp_of[1] in types:
+                return crm_type
+        known = " or ".join(sorted(arts.schemas))
+        report.findings.append(Finding(
+            "json-schema", "$.type", f"the document lists the CRM context but names no CRM credential type (type is {json.dumps(doc.get('type'))})",
+            fix=f"a CRM credential's type lists its UNTP type, VerifiableCredential and {known}", rule="credential-type",
+            layer=f"CRM {arts.version}"))
+        return None
+
+    def untp_layer(self, version: str, credential_type: str) -> SchemaLayer | None:
+        """UNTP's own schema of a credential type in one version (pinned copy), compiled once."""
+        key = (version, credential_type)
+        if key not in self._untp_layers:
+            from . import untp
+
+            sch = untp.schema(version, credential_type)
+            self._untp_layers[key] = SchemaLayer(f"UNTP {version}", sch) if sch is not None else None
+        return self._untp_layers[key]
+
+    @staticmethod
+    def _as_published(doc: dict) -> tuple[dict, list[str]]:
+        """The document with every 0.5.0 context alias (the ``vocabulary.uncefact.org`` host the
+        pilots use) written as the URL UNTP's 0.5.0 schemas pin (``test.uncefact.org``)."""
+        from . import untp
+
+        ctx = doc.get("@context")
+        if not isinstance(ctx, list):
+            return doc, []
+        canon = [untp.canonical_context(u) if isinstance(u, str) else u for u in ctx]
+        if canon == ctx:
+            return doc, []
+        changed = [u for u, c in zip(ctx, canon) if u != c]
+        return {**doc, "@context": canon}, changed
 
     # -- stage 1: JSON Schema --------------------------------------------------------------
     def check_schema(self, doc: dict, arts: ArtifactSet, ctype: str) -> list[Finding]:
+        """A CRM credential's JSON Schema findings: UNTP's schema of the UNTP type the CRM type
+        extends, then the CRM layer (together: the published schema, ``allOf`` of both)."""
+        out = []
+        untp_of = arts.untp_types.get(ctype)
+        if untp_of:
+            layer = self.untp_layer(*untp_of)
+            if layer is not None:
+                out.extend(self.check_layer(doc, layer))
+        out.extend(self.check_layer(doc, arts.layers[ctype]))
+        return out
+
+    def check_layer(self, doc: dict, layer: SchemaLayer) -> list[Finding]:
+        found = self._check_layer(doc, layer)
+        for f in found:
+            f.layer = layer.label
+        return found
+
+    def _check_layer(self, doc: dict, layer: SchemaLayer) -> list[Finding]:
         if self.fast_paths:
-            fast = arts.fast_validators.get(ctype)
+            fast = layer.fast
             if fast is not None:
                 try:
                     if fast.is_valid(doc):
                         return []
-                    found = self._fast_schema_findings(fast, doc, arts.schemas[ctype])
+                    found = self._fast_schema_findings(fast, doc, layer.schema)
                     if found is not None:
                         return found
                 except (ValueError, TypeError, OverflowError, KeyError, IndexError):
                     pass  # a value or error jsonschema-rs cannot give us: the reference decides
-        validator = arts.validators[ctype]
         out = []
-        for err in validator.iter_errors(doc):
-            out.extend(self._explain(err, arts.schemas[ctype]))
+        for err in layer.validator.iter_errors(doc):
+            out.extend(self._explain(err, layer.schema))
         uniq = {}
         for f in out:
             uniq.setdefault((f.path, f.rule, f.message), f)
@@ -395,7 +494,7 @@ class Validator:
             return [Finding("json-schema", path, f"{json.dumps(err.instance)} is not an allowed value", f"{hint}use one of: {shown}", "enum")]
         if kw == "type":
             want = schema.get("type")
-            return [Finding("json-schema", path, f"{json.dumps(err.instance)[:80]} is a {type(err.instance).__name__.replace('dict', 'object').replace('list', 'array').replace('str', 'string')}, expected {want}",
+            return [Finding("json-schema", path, f"{json.dumps(err.instance)[:80]} is {_article(err.instance)} {type(err.instance).__name__.replace('dict', 'object').replace('list', 'array').replace('str', 'string')}, expected {want}",
                             f"give {'an' if str(want)[0] in 'aeio' else 'a'} {want} here" + (" (one object, not a list)" if want == "object" and isinstance(err.instance, list) else "") + (" (a list)" if want == "array" else ""), "type")]
         if kw == "format":
             fmt = schema.get("format")
@@ -410,40 +509,81 @@ class Validator:
                                 f"add \"{self.project.context_url()}\" (or a released version's context.jsonld)", "contains")]
             return [Finding("json-schema", path, f"must contain {json.dumps(c.get('const'))}", f"add {json.dumps(c.get('const'))} to this list", "contains")]
         if kw in ("const", "prefixItems"):
-            return [Finding("json-schema", path, err.message, "the W3C VC v2 context must come first: \"https://www.w3.org/ns/credentials/v2\"" if "@context" in path else "use the required value", kw)]
+            if "@context" in path:
+                want = schema.get("const")
+                msg = f"{json.dumps(err.instance)} is not {json.dumps(want)}" if want is not None else err.message
+                return [Finding("json-schema", path, f"wrong context here: {msg}",
+                                "list the contexts in this order: the W3C VC v2 context, the UNTP context of the credential's version, "
+                                "then (for a CRM credential) this vocabulary's context of one version", kw)]
+            return [Finding("json-schema", path, err.message, "use the required value", kw)]
         if kw == "pattern":
             return [Finding("json-schema", path, f"{json.dumps(err.instance)} does not match {schema.get('pattern')}", "use a value of the documented form (see the property's description)", "pattern")]
         if kw in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
             return [Finding("json-schema", path, err.message, f"give a value within the allowed range ({kw} {schema.get(kw)})", kw)]
         if kw in ("minItems", "uniqueItems", "maxItems"):
+            if path.endswith("['@context']") and kw == "minItems":
+                return [Finding("json-schema", path, f"too few contexts: {err.message}",
+                                "list the W3C VC v2 context, the UNTP context and (for a CRM credential) this vocabulary's context", kw)]
             return [Finding("json-schema", path, err.message, "fix the list as the message says", kw)]
         return [Finding("json-schema", path, err.message, "see the schema of this property", str(kw))]
 
     # -- stage 2: JSON-LD ------------------------------------------------------------------
     def _contexts_for_processing(self, doc: dict, report: Report) -> list | None:
+        from . import untp
+
         ctx = doc.get("@context")
         if ctx is None:
-            report.findings.append(Finding("json-ld", "$", "no @context", f"add \"@context\": [\"{VC_V2_URL}\", \"{self.project.context_url()}\"]", "context"))
+            report.findings.append(Finding("json-ld", "$", "no @context",
+                                           f"add \"@context\": [\"{VC_V2_URL}\", \"{UNTP_070_CONTEXT}\", \"{self.project.context_url()}\"]", "context"))
             return None
         entries = ctx if isinstance(ctx, list) else [ctx]
         out, ok = [], True
-        has_crm_after = [any(isinstance(u, str) and u in self.registry.crm_urls for u in entries[i + 1:]) for i in range(len(entries))]
         for i, u in enumerate(entries):
-            if not isinstance(u, str):
+            if not isinstance(u, str) or u in self.registry.docs:
                 out.append(u)
                 continue
-            if u in self.registry.docs:
-                out.append(u)
-            elif self.registry.is_untp_module(u) and has_crm_after[i]:
-                report.findings.append(Finding("json-ld", f"$['@context'][{i}]",
-                    f"UNTP context {u} is not pinned here (UNTP's contexts are GPL-3 and not shipped); the CRM context after it defines every UNTP term a CRM credential uses, with UNTP's IRIs, and is used in its place",
-                    severity="note", rule="untp-context-substituted"))
-            else:
-                ok = False
-                report.findings.append(Finding("json-ld", f"$['@context'][{i}]", str(ContextRefused(u)),
-                    "use the pinned W3C VC contexts and this vocabulary's context, or pin this one with --context URL=FILE; "
-                    "JSON-LD and SHACL checks were not run", "context-refused"))
-        return out if ok else None
+            ok = False
+            unpublished = next((x["summary"] for x in untp.manifest().get("unpublished", []) if x["url"] == u), None)
+            if unpublished:
+                report.findings.append(Finding("json-ld", f"$['@context'][{i}]", f"{unpublished}: JSON-LD and SHACL checks were not run",
+                                               "", "untp-context-unpublished", severity="note"))
+                continue
+            report.findings.append(Finding("json-ld", f"$['@context'][{i}]", str(ContextRefused(u)),
+                "use the pinned W3C VC, UNTP and CRM contexts, or pin this one with --context URL=FILE; "
+                "JSON-LD and SHACL checks were not run", "context-refused"))
+        if not ok:
+            return None
+        defect = self._context_defect(tuple(u for u in out if isinstance(u, str)))
+        if defect is not None:
+            report.findings.append(Finding("json-ld", "$['@context']", defect,
+                "nothing to fix in the credential; JSON-LD and SHACL checks were not run",
+                "untp-context-defect", severity="note"))
+            return None
+        return out
+
+    def _context_defect(self, urls: tuple) -> str | None:
+        """Why a list of pinned contexts cannot be processed, when one of UNTP's own contexts is
+        the cause: each known defect (``data/untp/manifest.json``) is reproduced on its probe
+        document with this very context list before it is reported, else None."""
+        from . import untp
+
+        if urls in self._context_defects:
+            return self._context_defects[urls]
+        reason = None
+        for defect in untp.manifest().get("known_defects", []):
+            if defect["context"] not in (untp.canonical_context(u) for u in urls):
+                continue
+            from pyld import jsonld
+            from pyld.jsonld import JsonLdError
+
+            try:
+                jsonld.expand({"@context": list(urls), **defect["probe"]}, {"documentLoader": self._loader})
+            except (JsonLdError, ValueError, TypeError, KeyError, RecursionError) as exc:
+                why = _jsonld_reason(exc) if isinstance(exc, JsonLdError) else str(exc)
+                reason = f"{defect['summary']}; a defect of UNTP's published context, not of this credential (pyld: {why[:160]})"
+                break
+        self._context_defects[urls] = reason
+        return reason
 
     def expand(self, doc: dict, contexts: list, doc_key: str):
         """Expand with a sentinel @vocab; returns (expanded, undefined-term findings)."""
@@ -453,7 +593,7 @@ class Validator:
         ids: dict[str, str] = {}
         body = _skolemize(body, doc_key, ids)
         body["@context"] = contexts
-        expanded = jsonld.expand(body, {"documentLoader": self._loader, "expandContext": {"@vocab": SENTINEL_VOCAB}})
+        expanded = expand_pinned(body, self._loader, self.registry.docs, {"expandContext": _SENTINEL_CONTEXT})
         return expanded, ids
 
     def check_jsonld(self, doc: dict, contexts: list, doc_key: str, report: Report):
@@ -471,10 +611,7 @@ class Validator:
             return None
         undefined = []
         _find_undefined(expanded, doc_key, ids, undefined)
-        for path, term, ns in sorted(set(undefined)):
-            where = "this vocabulary's context or the W3C VC context" if ns == SENTINEL_VOCAB else "any context (it fell into the VC issuer-dependent @vocab)"
-            report.findings.append(Finding("json-ld", path, f"'{term}' is not defined by {where}",
-                                           "use a term of the vocabulary (see the class's page) or remove it", "undefined-term"))
+        report.findings.extend(_undefined_findings(undefined, report.crm_profile))
         return expanded, ids
 
     # -- stage 3: SHACL --------------------------------------------------------------------
@@ -643,7 +780,11 @@ class Validator:
                             if isinstance(x, str) and not _ABS_IRI.fullmatch(x):
                                 return False
                     elif k == "type" or k in vocab_terms:
+                        # @vocab coercion applies to strings only; an object is a node either way
+                        # (a term may coerce to @vocab in one scope and hold objects in another)
                         for x in (v if isinstance(v, list) else [v]):
+                            if isinstance(x, dict) and k != "type":
+                                continue
                             if not isinstance(x, str) or not _CODE.fullmatch(x) or (k != "type" and x in names):
                                 return False
                     if isinstance(v, (dict, list)):
@@ -758,6 +899,64 @@ class Validator:
             _WORK = None
         return [r for part in parts for r in part]
 
+    def _judge_schema(self, doc: dict, report: Report) -> ArtifactSet | None:
+        """Read what the document is (UNTP version and type, CRM profile or not) and run the
+        JSON Schema layers that apply: UNTP's schema of its version and type, and for a CRM
+        profile credential the CRM layer. Returns the CRM artifacts, or None."""
+        from . import untp
+
+        info = untp.detect(doc)
+        report.untp_version, report.untp_type, report.untp_how = info.version, info.credential_type, info.how
+        arts = self._crm_artifacts(doc)
+        if not info.envelope:
+            report.findings.append(Finding(
+                "untp", "$", f"not a credential: a bare UNTP {info.version or ''} credential subject "
+                f"({'a ' + info.credential_type + ' subject' if info.credential_type else 'no type'}) without the envelope "
+                "(@context, type, id, issuer, validFrom)".replace("  ", " "),
+                "issue it as a Verifiable Credential: put it under credentialSubject of a credential with @context and type",
+                "envelope"))
+            return None
+        if arts is not None:
+            report.crm_profile = True
+            report.version = arts.version
+            ctype = self._crm_type(doc, arts, report)
+            report.credential_type = ctype
+            if ctype:
+                untp_of = arts.untp_types.get(ctype)
+                if untp_of and (info.version, info.credential_type) != untp_of and info.version != untp_of[0]:
+                    report.findings.append(Finding(
+                        "untp", "$['@context']",
+                        f"a CRM {arts.version} credential is a UNTP {untp_of[0]} credential, but this one reads as "
+                        f"{'UNTP ' + info.version if info.version else 'no UNTP version'} ({info.how or 'no UNTP context'})",
+                        f"list the UNTP {untp_of[0]} context before this vocabulary's context", "untp-version", layer=f"CRM {arts.version}"))
+                report.findings.extend(self.check_schema(doc, arts, ctype))
+            return arts
+        if not info.version:
+            report.findings.append(Finding(
+                "untp", "$['@context']", "not a UNTP credential: its @context lists neither the UNTP 0.7.0 context nor a UNTP 0.5.0 module context, nor this vocabulary's context",
+                f"a CRM credential lists \"{VC_V2_URL}\", \"{UNTP_070_CONTEXT}\" and \"{self.project.context_url()}\"", "untp-version"))
+            return None
+        if not info.credential_type:
+            report.findings.append(Finding("untp", "$.type", f"no UNTP credential type in type ({json.dumps(doc.get('type'))})",
+                                           "name the UNTP credential type, e.g. DigitalProductPassport, and VerifiableCredential", "credential-type"))
+        else:
+            layer = self.untp_layer(info.version, info.credential_type)
+            if layer is None:
+                report.findings.append(Finding("untp", "$", f"UNTP {info.version} published no schema of a {info.credential_type} that is pinned here: "
+                                               "the UNTP layer was not checked", "", "untp-schema-missing", severity="note"))
+            else:
+                judged, aliases = self._as_published(doc)
+                if aliases:
+                    report.findings.append(Finding("untp", "$['@context']",
+                        f"read {', '.join(aliases)} as {', '.join(untp.canonical_context(u) for u in aliases)}, the URL UNTP's {info.version} schema pins "
+                        "(the same published context under UNTP's other host)", "", "untp-context-alias", severity="note"))
+                report.findings.extend(self.check_layer(judged, layer))
+        for f in info.notes:
+            report.findings.append(Finding("untp", "$.type", f, "", "untp-type", severity="note"))
+        report.findings.append(Finding("note", "$['@context']", f"not a CRM profile credential: its @context lists no context of this vocabulary "
+                                       f"(judged as a UNTP {info.version} credential only)", "", "not-crm", severity="note"))
+        return None
+
     def _validate_batch(self, docs: list[tuple[str, object]]) -> list[Report]:
         reports, pending, fast = [], [], []
         for i, (name, doc) in enumerate(docs):
@@ -766,11 +965,9 @@ class Validator:
             if not isinstance(doc, dict):
                 report.findings.append(Finding("json", "$", f"the document is a JSON {type(doc).__name__}, not an object", "a credential is one JSON object", "not-object"))
                 continue
-            arts = self._artifacts_for(doc, report)
-            ctype = self._credential_type(doc, arts, report)
-            report.credential_type = ctype
-            if ctype:
-                report.findings.extend(self.check_schema(doc, arts, ctype))
+            arts = self._judge_schema(doc, report)
+            if any(f.rule == "envelope" for f in report.findings):
+                continue  # no envelope: nothing to process as JSON-LD (reported above)
             contexts = self._contexts_for_processing(doc, report)
             if contexts is None:
                 continue
@@ -778,7 +975,7 @@ class Validator:
             if self.fast_paths and self._plain(doc, contexts, arts):
                 ids: dict[str, str] = {}
                 body = self._prepare(_skolemize({k: v for k, v in doc.items() if k != "@context"}, key, ids),
-                                     arts.vocab_scoped_terms)
+                                     arts.vocab_scoped_terms if arts is not None else {})
                 fast.append((key, report, arts, doc, contexts, body, ids))
                 continue
             self._pyld_pending(key, report, arts, doc, contexts, pending)
@@ -789,16 +986,13 @@ class Validator:
                 if triples is None:  # pyoxigraph refused it: pyld decides (and words any error)
                     self._pyld_pending(key, report, arts, doc, contexts, pending)
                     continue
-                undefined = _undefined_in_triples(triples, key, ids)
-                for path, term, ns in sorted(set(undefined)):
-                    where = "this vocabulary's context or the W3C VC context" if ns == SENTINEL_VOCAB else "any context (it fell into the VC issuer-dependent @vocab)"
-                    report.findings.append(Finding("json-ld", path, f"'{term}' is not defined by {where}",
-                                                   "use a term of the vocabulary (see the class's page) or remove it", "undefined-term"))
+                report.findings.extend(_undefined_findings(_undefined_in_triples(triples, key, ids), report.crm_profile))
                 pending.append((key, report, arts, (triples, ids)))
         pending.sort(key=lambda item: int(item[0][1:]))
         groups: dict[str, list] = {}
         for item in pending:
-            groups.setdefault(item[2].version, []).append(item)
+            if item[2] is not None:  # SHACL: the CRM shapes judge CRM profile credentials only
+                groups.setdefault(item[2].version, []).append(item)
         for items in groups.values():
             arts = items[0][2]
             found = self._shacl_per_document(items, arts) if self.shacl_engine == "compiled" else None
@@ -808,7 +1002,10 @@ class Validator:
                     triples.extend(_rename(trs, key, ids))
                 found = self.check_shacl_triples(triples, arts)
             for key, report, _, _ in items:
-                report.findings.extend(found.get(key, []))
+                # a value the JSON Schema stage already reported is not reported again by SHACL
+                # (the CRM shapes repeat the CRM layer's enums, ranges and required properties)
+                seen = {f.path for f in report.findings if f.check == "json-schema" and f.severity == "error"}
+                report.findings.extend(f for f in found.get(key, []) if f.path not in seen)
         return reports
 
     def _shacl_per_document(self, items, arts: ArtifactSet) -> dict[str, list[Finding]] | None:
@@ -1008,16 +1205,17 @@ def _undefined_in_triples(triples: list, doc_key: str, ids: dict) -> list:
     from urllib.parse import unquote
 
     own = f"{NODE_IRI}{doc_key}:"
+    namespaces = undefined_namespaces()
     out = []
     for s, p, o in triples:
         pv = p.value
-        hits = [(pv, "")] if pv.startswith((SENTINEL_VOCAB, VC_VOCAB)) else []
-        if pv == RDF_TYPE and o.value.startswith((SENTINEL_VOCAB, VC_VOCAB)):
+        hits = [(pv, "")] if pv.startswith(namespaces) else []
+        if pv == RDF_TYPE and o.value.startswith(namespaces):
             hits.append((o.value, ".type"))
         for iri, suffix in hits:
             sv = s.value
             here = unquote(sv[len(own):]) if sv.startswith(own) else ids.get(sv, "$")
-            ns = SENTINEL_VOCAB if iri.startswith(SENTINEL_VOCAB) else VC_VOCAB
+            ns = next(n for n in namespaces if iri.startswith(n))
             out.append((here + suffix, iri[len(ns):], ns))
     return out
 
@@ -1041,16 +1239,61 @@ def _find_undefined(expanded, doc_key: str, ids: dict, out: list, parts=()):
     elif parts:
         here = parts[-1]
     for k, v in expanded.items():
-        for ns in (SENTINEL_VOCAB, VC_VOCAB):
+        for ns in undefined_namespaces():
             if k.startswith(ns):
                 out.append((here, k[len(ns):], ns))
         if k == "@type":
             for t in v if isinstance(v, list) else [v]:
-                for ns in (SENTINEL_VOCAB, VC_VOCAB):
+                for ns in undefined_namespaces():
                     if isinstance(t, str) and t.startswith(ns):
                         out.append((f"{here}.type", t[len(ns):], ns))
         if not k.startswith("@") or k in ("@graph", "@list", "@set", "@included"):
             _find_undefined(v, doc_key, ids, out, parts + (here,))
+
+
+@functools.lru_cache(maxsize=1)
+def undefined_namespaces() -> tuple[str, ...]:
+    """Namespaces an undefined term falls into: the checks' sentinel ``@vocab``, W3C VC's
+    issuer-dependent one, and the ``@vocab`` of each UNTP 0.7.0 type-scoped context (inside a
+    typed UNTP node, e.g. a Product, an undefined ``foo`` becomes ``.../untp/Product#foo``
+    instead of being dropped). Property-scoped ones (``characteristics``, UNTP's open bag of
+    industry terms; code lists) are not: terms there are allowed, or are values."""
+    from . import untp
+
+    out = [SENTINEL_VOCAB, VC_VOCAB]
+    ctx = untp.contexts()[UNTP_070_CONTEXT]["@context"]
+    for k, v in sorted(ctx.items()):
+        if k[:1].isupper() and isinstance(v, dict) and isinstance(v.get("@context"), dict):
+            vocab = v["@context"].get("@vocab")
+            if isinstance(vocab, str):
+                out.append(vocab)
+    return tuple(out)
+
+
+def _undefined_where(ns: str) -> str:
+    if ns == SENTINEL_VOCAB:
+        return "any context of the credential (W3C VC, UNTP or this vocabulary's)"
+    if ns == VC_VOCAB:
+        return "any context (it fell into the VC issuer-dependent @vocab)"
+    return f"UNTP or this vocabulary's context (it fell into UNTP's catch-all {ns})"
+
+
+def _undefined_findings(undefined: list, crm_profile: bool) -> list[Finding]:
+    """Findings for terms no context defines. In a CRM profile credential each is an error (the
+    profile's contexts define every term it may use). A UNTP-only credential is judged by UNTP's
+    schema; what JSON-LD drops from it is summed up in one note (0.5.0 credentials often carry
+    untyped objects whose terms the 0.5.0 contexts define only inside type-scoped contexts)."""
+    rows = sorted(set(undefined))
+    if crm_profile:
+        return [Finding("json-ld", path, f"'{term}' is not defined by {_undefined_where(ns)}",
+                        "use a term of the vocabulary (see the class's page) or remove it", "undefined-term")
+                for path, term, ns in rows]
+    if not rows:
+        return []
+    terms = sorted({t for _, t, _ in rows})
+    shown = ", ".join(terms[:12]) + (f" and {len(terms) - 12} more" if len(terms) > 12 else "")
+    return [Finding("json-ld", rows[0][0], f"{len(rows)} uses of {len(terms)} terms that none of the credential's contexts defines "
+                    f"(JSON-LD processing drops or mis-files them): {shown}; first at {rows[0][0]}", "", "undefined-terms", severity="note")]
 
 
 def _jsonld_reason(exc) -> str:
@@ -1104,6 +1347,8 @@ def _shacl_text(comp: str, prop: str | None, value, msg) -> tuple[str, str]:
 # CLI
 # ----------------------------------------------------------------------------------------------
 def configure(p: argparse.ArgumentParser) -> None:
+    p.epilog = ("exit codes: 0 every file is a valid CRM profile credential; 1 some file is invalid; 2 some file is "
+                "unusable (unreadable, not JSON); 4 every file is valid but some are UNTP credentials only (no CRM context)")
     p.add_argument("files", nargs="+", metavar="FILE", help="credential JSON files ('-' reads standard input)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--artifacts", metavar="DIR", help="folder of the built version to validate against (default: build/site/working, else built in memory)")
@@ -1156,12 +1401,28 @@ def run(args, project: Project) -> int:
     else:
         for r in reports:
             n = len(r.errors)
-            extra_info = f" ({r.credential_type}, vocabulary {r.version})" if r.credential_type else ""
-            print(f"{r.file}: {r.status.upper()}{extra_info}" + (f", {n} problem{'s' if n != 1 else ''}" if n else ""))
+            what = f" ({r.summary})" if r.summary else ""
+            print(f"{r.file}: {r.status.upper()}{what}" + (f", {n} problem{'s' if n != 1 else ''}" if n else ""))
             for f in r.findings:
                 print(f.render() if f.severity == "error" else f"  note: {f.message}")
         valid = sum(r.valid for r in reports)
-        print(f"{valid} valid, {len(reports) - valid} not valid")
+        not_crm = sum(r.valid and not r.crm_profile for r in reports)
+        print(f"{valid} valid ({not_crm} of them UNTP only, not CRM profile credentials), {len(reports) - valid} not valid"
+              if not_crm else f"{valid} valid, {len(reports) - valid} not valid")
+    return exit_code(reports)
+
+
+def exit_code(reports: list[Report]) -> int:
+    """0 every file is a valid CRM profile credential; 1 some file is invalid (UNTP or CRM layer);
+    2 some file is unusable (unreadable, not JSON); 4 every file is valid, but some are UNTP
+    credentials only (no CRM context). The worst applies: 2, then 1, then 4."""
     if any(r.unusable for r in reports):
         return 2
-    return 0 if all(r.valid for r in reports) else 1
+    if not all(r.valid for r in reports):
+        return 1
+    return 4 if any(not r.crm_profile for r in reports) else 0
+
+
+def _article(value) -> str:
+    """'an' for the JSON types whose names start with a vowel (object, array, integer)."""
+    return "an" if isinstance(value, (dict, list, int)) and not isinstance(value, (bool, float)) else "a"
