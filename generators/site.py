@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .errors import BuildError
+from .untp import UNTP_070_CONTEXT
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 DEFAULT_EPOCH = "315532800"  # 1980-01-01, used when neither SOURCE_DATE_EPOCH nor git gives a date
@@ -281,6 +282,7 @@ class ModelInfo:
         self.project = project
         self.sv = None
         self.terms: dict[str, dict] = {}   # output name (no extension) -> info
+        self.external: dict[str, dict] = {}  # UNTP term name -> {"uri", "kind", "crm_slots"}
         if view is None and not project.model_file.is_file():
             return
         from linkml_runtime.utils.schemaview import SchemaView
@@ -327,6 +329,19 @@ class ModelInfo:
                 if s.range:
                     range_users.setdefault(str(s.range), []).append((cn, s.name))
         base = self.project.base_iri
+        # UNTP's (and W3C's) classes and slots the profile places CRM terms on are not CRM terms:
+        # no page of their own, links go to their IRI (issue: no CRM copy of a UNTP term)
+        for cn, c in sorted(classes.items()):
+            uri = self.expand(sv.get_uri(c, expand=False))
+            if not uri.startswith(base):
+                self.external[cn] = {"uri": uri, "kind": "class", "crm_slots": [
+                    s.name for s in induced[cn] if self.expand(sv.get_uri(s, expand=False)).startswith(base)]}
+        for sn, sl in sorted(slots.items()):
+            uri = self.expand(sv.get_uri(sl, expand=False))
+            if not uri.startswith(base) and sn not in ("id", "type"):
+                self.external[sn] = {"uri": uri, "kind": "slot", "crm_slots": []}
+        classes = {k: v for k, v in classes.items() if k not in self.external}
+        slots = {k: v for k, v in slots.items() if k not in self.external and k not in ("id", "type")}
         for cn, c in sorted(classes.items()):
             self.terms[cn] = {
                 "kind": "class", "name": cn, "elem": c, "slots": induced[cn],
@@ -424,6 +439,8 @@ def _mappings_html(model: ModelInfo, page: str, mappings) -> str:
 def _term_link(model: ModelInfo, page: str, name: str) -> str:
     if name in model.terms:
         return _a(page, f"{name}.html", name)
+    if name in model.external:
+        return _ext_link(model.external[name]["uri"], name) + ' <small class="crm-kind">UNTP</small>'
     return f"<code>{esc(str(name))}</code>"
 
 
@@ -607,6 +624,14 @@ def term_index(ctx, model: ModelInfo, extra: list[str]) -> str:
     parts = ['<h1 id="vocabulary">Vocabulary</h1>',
              f"<p>Every term has a stable IRI under <code>{esc(ctx.project.base_iri)}</code>; "
              "the IRI serves HTML, JSON-LD or Turtle by content negotiation.</p>"]
+    untp_rows = [[_ext_link(x["uri"], n), esc(x["kind"] if x["kind"] == "slot" else "class"),
+                  ", ".join(_a(page, f"{c}.html", c) for c in x["crm_slots"])]
+                 for n, x in sorted(model.external.items(), key=lambda kv: (kv[1]["kind"], kv[0]))]
+    if untp_rows:
+        parts += ['<h2 id="untp-terms">UNTP 0.7.0 terms the profile builds on</h2>',
+                  "<p>These are UNTP's terms, at UNTP's IRIs (not terms of this vocabulary): the CRM terms are "
+                  f"placed on them. See {_a(page, 'untp-extension.html', 'how the CRM profile extends UNTP 0.7.0')}.</p>",
+                  _table(["UNTP term", "kind", "CRM properties placed on it"], untp_rows)]
     for kind, title in (("class", "Classes"), ("slot", "Properties"), ("enum", "Enumerations"),
                         ("enum value", "Enumeration values")):
         rows = []
@@ -771,17 +796,24 @@ def home_page(ctx, model: ModelInfo, mp: dict, latest: str | None) -> str:
     if model.sv is not None:
         desc = str(model.schema.description or "")
     counts = {k: sum(1 for t in model.terms.values() if t["kind"] == k) for k in ("class", "slot", "enum", "enum value")}
-    example = {"@context": ["https://www.w3.org/ns/credentials/v2", p.context_url(v)],
-               "type": ["VerifiableCredential"], "credentialSubject": {"type": ["Facility"]}}
+    example = {"@context": ["https://www.w3.org/ns/credentials/v2", UNTP_070_CONTEXT, p.context_url(v)],
+               "type": ["DigitalProductPassport", "VerifiableCredential", "CRMProductPassport"],
+               "credentialSubject": {"type": ["Product"], "commodity": "lithium",
+                                     "commodityContent": [{"type": ["CommodityContent"], "commodity": "lithium",
+                                                           "grade": 0.06, "measuredAs": "Li2O"}]}}
     body = [
         '<h1 id="home">UNTP Critical Raw Materials vocabulary</h1>',
-        "<p>A vocabulary for the traceability and ESG performance of critical raw materials, built on the "
-        "UN Transparency Protocol (UNTP): classes and properties with stable IRIs, JSON-LD contexts and JSON "
-        "Schemas for credentials, SHACL shapes, and crosswalks from ESG standards to a harmonised set of criteria.</p>",
+        "<p>A vocabulary for the traceability and ESG performance of critical raw materials, an extension of the "
+        "released UN Transparency Protocol (UNTP) 0.7.0: every CRM credential is also a UNTP 0.7.0 credential. "
+        "It adds the terms UNTP lacks, with stable IRIs, a JSON-LD context, JSON Schemas that compose UNTP's own, "
+        "SHACL shapes, and crosswalks from ESG standards to a harmonised set of criteria "
+        f"({_a('index.html', 'untp-extension.html', 'how the profile extends UNTP 0.7.0')}).</p>",
         f'<p class="crm-def">{esc(desc)}</p>' if desc else "",
         '<h2 id="use">How to use it</h2>',
         "<ul>"
-        f"<li>Reference the JSON-LD context <code>{esc(p.context_url(v))}</code> after the W3C VC context.</li>"
+        f"<li>List the JSON-LD contexts in this order: the W3C VC v2 context, UNTP's <code>{esc(UNTP_070_CONTEXT)}</code>, "
+        f"then <code>{esc(p.context_url(v))}</code>; add <code>CRMProductPassport</code> or <code>CRMConformityCredential</code> "
+        "to the credential's <code>type</code>.</li>"
         f"<li>Validate credentials against the JSON Schemas under <code>{esc(p.artifact_base(v))}schemas/</code> "
         f"and the SHACL shapes <code>{esc(p.artifact_base(v))}shapes.ttl</code> (or run <code>crm-vocab validate</code>).</li>"
         f"<li>Every term IRI, such as <code>{esc(p.base_iri)}&lt;Term&gt;</code>, returns HTML to a browser, JSON-LD for "
@@ -791,7 +823,7 @@ def home_page(ctx, model: ModelInfo, mp: dict, latest: str | None) -> str:
         f'<pre><code class="language-json">{esc(json.dumps(example, indent=2))}</code></pre>',
         '<h2 id="contents">Contents</h2>',
         "<ul>"
-        f"<li>{_a('index.html', 'terms.html', 'Vocabulary')}: {counts['class']} classes, {counts['slot']} properties, "
+        f"<li>{_a('index.html', 'terms.html', 'Vocabulary')}: {counts['class']} CRM classes, {counts['slot']} CRM properties, "
         f"{counts['enum']} enumerations, {counts['enum value']} enumeration values</li>"
         f"<li>{_a('index.html', 'criteria/index.html', 'Harmonised criteria')}: {len(mp['criteria'])}</li>"
         f"<li>{_a('index.html', 'standards/index.html', 'Standards')}: {len(mp['standards'])} schemes</li>"

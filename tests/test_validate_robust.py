@@ -44,7 +44,7 @@ def _mutate(doc, rnd):
                 parent[rnd.choice(KEYS)] = copy.deepcopy(rnd.choice(VALUES))
             elif isinstance(parent, dict):
                 parent.pop(path[-1], None)
-            else:
+            elif isinstance(parent, list):
                 parent.pop(path[-1])
         except (KeyError, IndexError, TypeError):
             pass  # the path went away through an earlier mutation
