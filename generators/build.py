@@ -20,6 +20,7 @@ STEPS = (
     "untp_crm_vocab.model_artifacts",
     "untp_crm_vocab.crosswalk_rdf",
     "untp_crm_vocab.coverage",
+    "untp_crm_vocab.schemes",
     "untp_crm_vocab.site",
 )
 
@@ -209,7 +210,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 # Steps that read only the mapping files, never another step's output: they run in a forked
 # worker beside model_artifacts (the site step reads both outputs, so it runs after).
-CONCURRENT = ("untp_crm_vocab.crosswalk_rdf", "untp_crm_vocab.coverage")
+CONCURRENT = ("untp_crm_vocab.crosswalk_rdf", "untp_crm_vocab.coverage", "untp_crm_vocab.schemes")
 ENV_JOBS = "CRM_VOCAB_JOBS"
 
 

@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("untp_crm_vocab.check", "check mapping files (pull-request checks); --fix rewrites what is safe"),
     "recognise": ("untp_crm_vocab.recognise", "which requirements of one scheme does another scheme (or a credential) meet"),
     "coverage": ("untp_crm_vocab.coverage", "coverage of the harmonised criteria per scheme; diff two reports"),
+    "upgrade": ("untp_crm_vocab.upgrade", "rewrite UNTP 0.5.0 credentials as unsigned UNTP 0.7.0 ones (drafts where 0.7.0 needs more)"),
     "serve": ("untp_crm_vocab.serve", "serve the built site locally with content negotiation"),
     "release": ("untp_crm_vocab.release", "freeze the working build into an immutable version"),
     "diff": ("untp_crm_vocab.diff", "list what changed between two versions, breaking or not"),

@@ -78,6 +78,10 @@ class Project:
     def standard_base(self, scheme: str, version: str) -> str:
         return f"{self.base_iri}standards/{scheme}/{version}/"
 
+    def scheme_iri(self, scheme: str) -> str:
+        """The UNTP ConformityScheme published for a catalogue (or ``hc``, the harmonised set)."""
+        return f"{self.base_iri}schemes/{scheme}"
+
     def artifact_base(self, version: str | None = None) -> str:
         return f"{self.base_iri}{version or self.working_version}/"
 

@@ -589,6 +589,8 @@ class CredentialReading:
     path: str
     schemes: list[str]
     readings: list[CriterionReading]
+    version: str = ""  # the UNTP version read (untp_crm_vocab.credentials)
+    unresolved_iris: list[str] = field(default_factory=list)  # "<json path> <iri>" cited but not published
 
     @property
     def held(self) -> list[str]:
@@ -748,16 +750,22 @@ def run(args, project) -> int:
         raise UsageError("--to SCHEME is required", hint="e.g. crm-vocab recognise --from coppermark --to tsm")
     if not args.source and not args.credential:
         raise UsageError("say what is held: --from SCHEME or --credential FILE")
-    cs = prefix = None
+    data = None
     if args.credential:  # read the file before the (slower) mapping data, so bad input fails fast
-        cs, prefix = load_credential(args.credential)
+        from .fsutil import read_json
+
+        data = read_json(Path(args.credential), what="credential",
+                         hint="pass a UNTP ConformityAttestation (JSON, or a VC wrapping one)")
+        credential_subject(data, args.credential)
     index = RecognitionIndex.from_mapping_data(load_mapping_data(project), project)
     index.scheme(args.target)
     reading = None
     if args.source:
         result = index.recognise_scheme(args.source, args.target)
     else:
-        reading = read_credential(index, cs, prefix, args.credential)
+        from .credentials import read as read_any_version
+
+        reading = read_any_version(index, project, data, args.credential)
         result = index.recognise(reading.held, args.target, source=f"credential {args.credential}")
     if args.format == "json":
         from .fsutil import dump_json
@@ -782,6 +790,8 @@ def result_json(result: Result, reading: CredentialReading | None = None) -> dic
     if reading is not None:
         out["credential"] = {
             "path": reading.path,
+            "untp_version": reading.version,
+            "unresolved_iris": reading.unresolved_iris,
             "schemes": reading.schemes,
             "criteria": [r.as_json() for r in reading.readings],
         }
@@ -807,9 +817,11 @@ def _render_lines(result: Result, reading: CredentialReading | None = None) -> l
         res = [r for r in reading.readings if r.requirement]
         held = [r for r in res if r.conformance]
         lines.append(
-            f"credential: {len(reading.readings)} assessed criteria, {len(res)} resolved"
+            f"credential: UNTP {reading.version or '0.5.0'}, {len(reading.readings)} assessed criteria, {len(res)} resolved"
             f" ({', '.join(reading.schemes) or 'no known scheme'}), {len(held)} held (conformance true)"
         )
+        for iri in reading.unresolved_iris:
+            lines.append(f"  cited IRI not resolved: {iri}")
         for r in reading.readings:
             if r.requirement is None:
                 lines.append(f"  unresolved {r.where}: {r.name or r.id or '(no id)'}: {r.problem}")

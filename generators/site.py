@@ -40,7 +40,7 @@ from .untp import UNTP_070_CONTEXT
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 DEFAULT_EPOCH = "315532800"  # 1980-01-01, used when neither SOURCE_DATE_EPOCH nor git gives a date
 NEGOTIATED = (("html", "text/html"), ("jsonld", "application/ld+json"), ("ttl", "text/turtle"))
-SKIP_TOP = {"criteria", "standards", "crosswalks", "latest", "assets", "search", "stylesheets", "changelog"}
+SKIP_TOP = {"criteria", "standards", "schemes", "crosswalks", "latest", "assets", "search", "stylesheets", "changelog"}
 
 esc = html.escape
 
@@ -1672,6 +1672,10 @@ def pages(ctx) -> None:
     # criteria/requirement RDF files without a mapping-file entry still get a page
     criteria_pages(ctx, sw, mp)
     standards_pages(ctx, sw, mp)
+    from .schemes import site_pages  # the ConformityScheme pages (schemes.py renders them)
+
+    for rel, title, content in site_pages(ctx):
+        sw.add(rel, GenPage(_title(title), content))
     for sub in ("criteria", "standards"):
         if (out / sub).is_dir():
             for p in sorted((out / sub).rglob("*.jsonld")):
