@@ -178,7 +178,7 @@ def write_mappings_tree(root: Path, spec: Spec, project) -> Path:
 
 
 # ---- a synthetic LinkML vocabulary ----------------------------------------------------------------
-CORE_TERMS = 5  # VerifiableCredential, SyntheticCredential, id, type, credentialSubject
+CORE_TERMS = 5  # VerifiableCredential, SyntheticCredential (a UNTP DigitalProductPassport), id, type, credentialSubject
 
 
 def vocabulary_counts(n_terms: int) -> dict[str, int]:
@@ -211,6 +211,7 @@ def vocabulary_yaml(n_terms: int, base_iri: str, seed: int = 5) -> str:
         "  linkml: https://w3id.org/linkml/",
         f"  syn: {base_iri}",
         "  cred: https://www.w3.org/2018/credentials#",
+        "  untp: https://vocabulary.uncefact.org/untp/",
         "  rdf: http://www.w3.org/1999/02/22-rdf-syntax-ns#",
         "default_prefix: syn",
         "default_range: string",
@@ -222,8 +223,12 @@ def vocabulary_yaml(n_terms: int, base_iri: str, seed: int = 5) -> str:
         "    class_uri: cred:VerifiableCredential",
         "    description: A W3C Verifiable Credential.",
         "    slots: [id, type]",
-        "  SyntheticCredential:",
+        "  DigitalProductPassport:",
         "    is_a: VerifiableCredential",
+        "    class_uri: untp:DigitalProductPassport",
+        "    description: UNTP 0.7.0 Digital Product Passport (UNTP's term), which the synthetic credential extends.",
+        "  SyntheticCredential:",
+        "    is_a: DigitalProductPassport",
         "    description: The one credential type of the synthetic vocabulary.",
         "    slots: [credentialSubject]",
     ]
@@ -259,7 +264,8 @@ def vocabulary_yaml(n_terms: int, base_iri: str, seed: int = 5) -> str:
             "  id:", "    identifier: true", "    range: uriorcurie", "    description: The identifier of the thing.",
             "  type:", "    slot_uri: rdf:type", "    range: uriorcurie", "    multivalued: true",
             "    description: The types of the thing.",
-            "  credentialSubject:", f"    range: {classes[0]}", "    description: What the credential is about."]
+            "  credentialSubject:", "    slot_uri: cred:credentialSubject", f"    range: {classes[0]}",
+            "    description: What the credential is about."]
     for i, s in enumerate(slots):
         out += [f"  {s}:", f"    description: Synthetic property number {i}.", f"    range: {ranges[s]}"]
         if rng.random() < 0.2:

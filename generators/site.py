@@ -335,7 +335,8 @@ class ModelInfo:
             uri = self.expand(sv.get_uri(c, expand=False))
             if not uri.startswith(base):
                 self.external[cn] = {"uri": uri, "kind": "class", "crm_slots": [
-                    s.name for s in induced[cn] if self.expand(sv.get_uri(s, expand=False)).startswith(base)]}
+                    s.name for s in induced[cn]
+                    if s.name not in ("id", "type") and self.expand(sv.get_uri(s, expand=False)).startswith(base)]}
         for sn, sl in sorted(slots.items()):
             uri = self.expand(sv.get_uri(sl, expand=False))
             if not uri.startswith(base) and sn not in ("id", "type"):

@@ -379,7 +379,7 @@ def test_shared_theme_blocks_render_as_material_does(release_project, tmp_path, 
 
 
 @pytest.mark.parametrize("name, message", [
-    ("Facility.jsonld", "would overwrite Facility.jsonld, written by an earlier build step"),
+    ("CommodityContent.jsonld", "would overwrite CommodityContent.jsonld, written by an earlier build step"),
     ("working/notes.md", "would write working/notes.html"),
     ("releases.json", "would write releases.json"),
 ])
