@@ -210,15 +210,6 @@ def _expand(term_value, prefixes: dict[str, str]) -> str | None:
     return iri
 
 
-def _vc_terms() -> tuple[dict, dict]:
-    vc = json.loads(PINNED_W3C[VC_V2_URL].read_text(encoding="utf-8"))["@context"]
-    scoped = {}
-    for v in vc.values():
-        if isinstance(v, dict) and isinstance(v.get("@context"), dict):
-            scoped.update({k: vv for k, vv in v["@context"].items() if not k.startswith("@")})
-    return vc, scoped
-
-
 def _term_names(ctx, out: dict, where: str = "") -> dict:
     """Every term a context defines at any depth (top level, type- and property-scoped), with
     its definitions: name -> list of (where, definition)."""
@@ -274,12 +265,7 @@ def postprocess_context(raw: dict, model: Model) -> dict:
     def absolute(iri):
         if not isinstance(iri, str) or iri.startswith("@"):
             return iri
-        if ":" in iri:
-            p, _, local = iri.partition(":")
-            if p in prefixes and not local.startswith("//"):
-                return prefixes[p] + local
-            return iri
-        return base + iri
+        return _expand(iri, prefixes) if ":" in iri else base + iri
 
     out: dict = {"@version": 1.1, "@protected": True}
     for k in sorted(ctx, key=lambda x: (not x[:1].isupper(), x)):  # classes first, then slots
