@@ -95,3 +95,26 @@ def distributions(venv: Path) -> set[str]:
     for d in site_packages(venv).glob("*.dist-info"):
         names.add(d.name[: -len(".dist-info")].rsplit("-", 1)[0].lower().replace("_", "-").replace(".", "-"))
     return names
+
+
+INSTALLERS = frozenset({"pip", "setuptools", "wheel"})
+
+
+def installed_size(venv: Path, exclude=INSTALLERS) -> tuple[int, int]:
+    """(bytes, distributions) installed in ``venv`` by pip, from each distribution's RECORD,
+    leaving out the installer itself (pip, setuptools, wheel: every environment has them)."""
+    import csv
+
+    sp = site_packages(venv)
+    total = count = 0
+    for rec in sp.glob("*.dist-info/RECORD"):
+        name = rec.parent.name[: -len(".dist-info")].rsplit("-", 1)[0].lower().replace("_", "-")
+        if name in exclude:
+            continue
+        count += 1
+        with rec.open(newline="", encoding="utf-8") as fh:
+            for row in csv.reader(fh):
+                p = (sp / row[0]).resolve() if row else None
+                if p is not None and p.is_file():
+                    total += p.stat().st_size
+    return total, count
