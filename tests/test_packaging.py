@@ -273,6 +273,17 @@ def test_each_command_runs_with_only_what_its_extra_installs(extras, rc, argv, w
     print(f"{' '.join(argv[:1])}: {', '.join(sorted(dists)) or 'nothing'} ({len(dists)} distributions)")
 
 
+def test_upgrade_runs_with_only_the_validate_extra(shared_dir, tmp_path):
+    pilots = sorted((shared_dir / "external" / "project-crm").glob("*.json"))[:2]
+    if not pilots:
+        pytest.skip("no pilot credentials in ../shared/external/project-crm")
+    allowed = closure({"validate"})
+    argv = ["upgrade", *map(str, pilots), "--to", "0.7.0", "--out", str(tmp_path / "out")]
+    r, got, dists = imported_distributions(argv, allowed, tmp_path)
+    assert got == 0 and "Traceback" not in r.stderr, r.stdout[-2000:] + r.stderr[-2000:]
+    assert dists <= allowed and len(list((tmp_path / "out").iterdir())) == len(pilots)
+
+
 def test_extras_split_the_dependencies():
     base, validate, build = closure(set()), closure({"validate"}), closure({"build"})
     assert {"pyyaml", "networkx"} <= base
