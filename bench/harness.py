@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 PACKAGES = ("linkml", "linkml-runtime", "pyld", "pyshacl", "rdflib", "jsonschema",
-            "jsonschema-rs", "fastjsonschema", "pyoxigraph", "mkdocs", "mkdocs-material",
+            "jsonschema-rs", "pyoxigraph", "mkdocs", "mkdocs-material",
             "networkx", "sssom", "pyyaml")
 
 

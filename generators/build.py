@@ -119,9 +119,10 @@ class BuildContext:
 # no-op rebuilds: a content hash of every input, stored in the output folder
 # ----------------------------------------------------------------------------------------------
 STAMP = ".buildinfo"   # like Sphinx's: inputs hash + a manifest digest of the output tree
-TOOLKIT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent   # this package's source (generators/ in a checkout)
+TOOLKIT = PACKAGE_DIR.parent                    # the checkout, when the toolkit runs from one
 # installed tools whose version can change output bytes
-TOOL_PACKAGES = ("linkml", "linkml-runtime", "rdflib", "pyoxigraph", "sssom", "curies", "mkdocs",
+TOOL_PACKAGES = ("linkml", "linkml-runtime", "rdflib", "pyoxigraph", "mkdocs",
                  "mkdocs-material", "markdown", "jinja2", "pymdown-extensions", "pyyaml", "networkx",
                  "untp-crm-vocab")
 
@@ -147,27 +148,36 @@ def _hash_tree(h, root: Path, label: str) -> None:
             h.update(data)
 
 
-def inputs_hash(project: Project, steps=STEPS) -> str:
-    """SHA-256 over everything the build reads: the project settings (pyproject.toml), model/,
-    mappings/, site/, mkdocs.yml, the generators package source (and the toolkit's
-    mkdocs.yml / site overrides that a project copy without its own falls back to), the versions
-    of the tools that write bytes, SOURCE_DATE_EPOCH (or the commit time it defaults to) and
-    the steps. Absolute paths are not part of it, so two copies of a project hash alike."""
+def sources_digest(project: Project) -> str:
+    """SHA-256 over what the versioned artifacts (context, schemas, shapes, vocabulary,
+    crosswalks, coverage) are made from: the project settings (pyproject.toml), model/,
+    mappings/, the toolkit's package source and the versions of the tools that write bytes.
+    Recorded in ``.buildinfo`` as ``sources``; ``crm-vocab validate`` compares it to refuse a
+    stale build. Absolute paths are not part of it, so two copies of a project hash alike."""
     from importlib import metadata
 
     h = hashlib.sha256()
-    h.update(f"crm-vocab build inputs v1\nbase={project.base_iri}\nversion={project.working_version}\n"
-             f"steps={','.join(steps)}\npython={sys.version_info[:3]}\n".encode())
+    h.update(f"crm-vocab sources v1\nbase={project.base_iri}\nversion={project.working_version}\n"
+             f"python={sys.version_info[:3]}\n".encode())
     for name in TOOL_PACKAGES:
         try:
             h.update(f"{name}={metadata.version(name)}\n".encode())
         except metadata.PackageNotFoundError:
             h.update(f"{name}=-\n".encode())
-    root = project.root
-    for label, path in (("pyproject", root / "pyproject.toml"), ("mkdocs", root / "mkdocs.yml"),
-                        ("model", project.model_dir), ("mappings", project.mappings_dir),
-                        ("site", project.site_src_dir),
-                        ("generators", TOOLKIT / "generators"),
+    for label, path in (("pyproject", project.root / "pyproject.toml"), ("model", project.model_dir),
+                        ("mappings", project.mappings_dir), ("generators", PACKAGE_DIR)):
+        _hash_tree(h, path, label)
+    return h.hexdigest()
+
+
+def inputs_hash(project: Project, steps=STEPS, sources: str | None = None) -> str:
+    """SHA-256 over everything the build reads: :func:`sources_digest`, site/, mkdocs.yml (and
+    the toolkit's mkdocs.yml / site overrides that a project copy without its own falls back
+    to), SOURCE_DATE_EPOCH (or the commit time it defaults to) and the steps."""
+    h = hashlib.sha256()
+    h.update(f"crm-vocab build inputs v2\nsources={sources or sources_digest(project)}\n"
+             f"steps={','.join(steps)}\n".encode())
+    for label, path in (("mkdocs", project.root / "mkdocs.yml"), ("site", project.site_src_dir),
                         ("toolkit-mkdocs", TOOLKIT / "mkdocs.yml"),
                         ("toolkit-overrides", TOOLKIT / "site" / "overrides")):
         _hash_tree(h, path, label)
@@ -176,6 +186,15 @@ def inputs_hash(project: Project, steps=STEPS) -> str:
 
         h.update(f"epoch={_source_date_epoch(project)}\n".encode())
     return h.hexdigest()
+
+
+def read_stamp(out: Path) -> dict | None:
+    """The ``.buildinfo`` of a build output folder, or None when it has none (or it is unreadable)."""
+    try:
+        stamp = json.loads((out / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return stamp if isinstance(stamp, dict) else None
 
 
 def tree_digest(out: Path) -> str:
@@ -193,12 +212,14 @@ def tree_digest(out: Path) -> str:
 
 def up_to_date(out: Path, digest: str) -> bool:
     """True when ``out`` was built from inputs hashing to ``digest`` and still holds that tree."""
-    try:
-        stamp = json.loads((out / STAMP).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return (isinstance(stamp, dict) and stamp.get("inputs") == digest
-            and stamp.get("tree") == tree_digest(out))
+    stamp = read_stamp(out)
+    return stamp is not None and stamp.get("inputs") == digest and stamp.get("tree") == tree_digest(out)
+
+
+EXIT_CODES = """exit codes:
+  0  built, or up to date
+  1  the sources cannot be built (the previous output is left untouched)
+  2  usage error, no project found, or the [build] extra is not installed"""
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -347,7 +368,8 @@ def build(project: Project, out: Path | None = None, *, steps=STEPS, quiet: bool
     was built from the same inputs and the tree is still the one that build wrote, unless
     ``force``. ``build.last_skipped`` tells which happened."""
     out = Path(out) if out else project.default_out
-    digest = inputs_hash(project, steps)
+    sources = sources_digest(project)
+    digest = inputs_hash(project, steps, sources)
     if not force and up_to_date(out, digest):
         build.last_skipped = True
         return out
@@ -375,7 +397,8 @@ def build(project: Project, out: Path | None = None, *, steps=STEPS, quiet: bool
         except BaseException:
             ctx.join_background(raise_error=False)  # no worker may outlive the staging folder
             raise
-        (stage / STAMP).write_text(json.dumps({"inputs": digest, "tree": tree_digest(stage)}, indent=1) + "\n",
+        (stage / STAMP).write_text(json.dumps({"inputs": digest, "sources": sources, "tree": tree_digest(stage)},
+                                              indent=1) + "\n",
                                    encoding="utf-8")
     return out
 

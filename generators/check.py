@@ -110,6 +110,8 @@ RULES: dict[str, str] = {
     "codeowners": "CODEOWNERS does not give each catalogue's files to its owner_team (fixable)",
 }
 
+FORMAT_VERSION = 1  # of the --format json output
+
 CODEOWNERS_BEGIN = "# BEGIN crm-vocab catalogues: generated from each catalogue's owner_team by `crm-vocab check --fix`; do not edit"
 CODEOWNERS_END = "# END crm-vocab catalogues"
 CODEOWNERS_LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")  # GitHub's search order
@@ -120,6 +122,12 @@ ROW_FIXES = frozenset({"field-whitespace", "column-order", "row-order", "trailin
 #: findings after which a file's rows are incomplete (coverage is not reported for it)
 STRUCTURAL = frozenset({"unreadable", "encoding", "empty-file", "yaml-syntax", "missing-metadata", "missing-columns",
                         "missing-column", "duplicate-column", "column-count", "no-rows"})
+
+
+EXIT_CODES = """exit codes:
+  0  no findings
+  1  findings (each says file:line:column, the rule and the fix)
+  2  usage error: no such path, not a mappings tree, no project found"""
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -775,6 +783,7 @@ def run(args, project) -> int:
         from .fsutil import dump_json
 
         doc = {
+            "format": FORMAT_VERSION,
             "findings": [f.as_dict(_display) for f in findings],
             "fixed": [_display(p) for p in written],
             "summary": {

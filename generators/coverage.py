@@ -280,6 +280,16 @@ def build(ctx) -> None:
     ctx.write(f"{v}/coverage.svg", to_svg(report))
 
 
+EXIT_CODES = """exit codes:
+  0  the report (or the diff) was written
+  1  the mapping files cannot be read
+  2  usage error: unreadable report, no project found"""
+
+
+def needs_project(args) -> bool:
+    return not args.diff  # --diff compares two report files
+
+
 def configure(p) -> None:
     p.add_argument("--format", choices=("text", "csv", "json"), default="text")
     p.add_argument("--diff", nargs=2, metavar=("OLD.json", "NEW.json"), help="what changed between two coverage.json reports")
@@ -291,7 +301,7 @@ def run(args, project) -> int:
         if args.format == "json":
             from .fsutil import dump_json
 
-            print(dump_json(d), end="")
+            print(dump_json({"format": FORMAT_VERSION, **d}), end="")
         else:
             print(diff_text(d), end="")
         return 0

@@ -32,6 +32,12 @@ from .errors import UsageError
 RECOGNISING = {"skos:exactMatch", "skos:broadMatch", "skos:narrowMatch"}
 
 
+FORMAT_VERSION = 1  # of the --format json output
+EXIT_CODES = """exit codes:
+  0  compared (breaking changes are listed in the output, not signalled by the exit code)
+  2  usage error: unknown version or folder, no project found"""
+
+
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("old", metavar="OLD", help="version name (working or a release) or artifact folder")
     p.add_argument("new", metavar="NEW", help="version name (working or a release) or artifact folder")
@@ -415,7 +421,7 @@ def run(args, project) -> int:
     new = resolve_version(project, args.new, out)
     changes = compare(old, new, project)
     if args.format == "json":
-        print(json.dumps({"old": args.old, "new": args.new, "summary": summarise(changes), "changes": changes},
+        print(json.dumps({"format": FORMAT_VERSION, "old": args.old, "new": args.new, "summary": summarise(changes), "changes": changes},
                          indent=2, ensure_ascii=False))
     else:
         print(render_text(args.old, args.new, changes), end="")

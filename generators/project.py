@@ -101,36 +101,58 @@ def _find_root(start: Path) -> Path | None:
         if pp.is_file():
             try:
                 data = tomllib.loads(pp.read_text(encoding="utf-8"))
-            except (OSError, tomllib.TOMLDecodeError):
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
                 continue
             if "crm-vocab" in data.get("tool", {}):
                 return d
     return None
 
 
-def load_project(root: str | Path | None = None) -> Project:
-    """Find the project: ``root`` if given, else $CRM_VOCAB_PROJECT, else the checkout this
-    package lives in, else the current directory and its parents."""
-    candidates: list[Path] = []
+def _read(found: Path) -> Project:
+    pp = found / "pyproject.toml"
+    data = tomllib.loads(pp.read_text(encoding="utf-8"))
+    cfg = data["tool"]["crm-vocab"]
+    base = str(cfg.get("base-iri", ""))
+    if not base.startswith(("http://", "https://")) or not base.endswith("/"):
+        raise UsageError(
+            f"[tool.crm-vocab] base-iri must be an http(s) IRI ending in '/', got {base!r}", where=str(pp),
+            hint="set base-iri = \"https://vocabulary.uncefact.org/untp/crm/\" or another slash IRI",
+        )
+    return Project(root=found, base_iri=base, working_version=str(cfg.get("working-version", "working")), extra=cfg)
+
+
+NOT_FOUND_HINT = ("run inside a checkout (a folder with a pyproject.toml holding a [tool.crm-vocab] table, "
+                  "or below one), or pass --project DIR / set CRM_VOCAB_PROJECT")
+
+
+def find_project(root: str | Path | None = None) -> Project | None:
+    """Find the project the way git finds its repository: ``root`` (``--project``) if given,
+    else ``$CRM_VOCAB_PROJECT``, else the current directory and its parents. Where the toolkit
+    is installed never counts: a fork, a consumer repository or a vendor with the same
+    installed toolkit each get their own settings. ``None`` when the current directory is in
+    no project; an explicit ``root`` or ``$CRM_VOCAB_PROJECT`` that holds none is an error."""
+    explicit = None
     if root is not None:
-        candidates.append(Path(root))
+        explicit = (Path(root), "--project")
     elif os.environ.get(ENV_PROJECT):
-        candidates.append(Path(os.environ[ENV_PROJECT]))
-    else:
-        candidates += [Path(__file__).resolve().parent.parent, Path.cwd()]
-    for c in candidates:
-        found = _find_root(c.resolve())
-        if found:
-            data = tomllib.loads((found / "pyproject.toml").read_text(encoding="utf-8"))
-            cfg = data["tool"]["crm-vocab"]
-            base = str(cfg.get("base-iri", ""))
-            if not base.startswith(("http://", "https://")) or not base.endswith("/"):
-                raise UsageError(
-                    f"{found / 'pyproject.toml'}: [tool.crm-vocab] base-iri must be an http(s) IRI ending in '/', got {base!r}",
-                    hint="set base-iri = \"https://vocabulary.uncefact.org/untp/crm/\" or another slash IRI",
-                )
-            return Project(root=found, base_iri=base, working_version=str(cfg.get("working-version", "working")), extra=cfg)
-    raise UsageError(
-        "no crm-vocab project found (a pyproject.toml with a [tool.crm-vocab] table)",
-        hint="run from the repository checkout, or pass --project DIR / set CRM_VOCAB_PROJECT",
-    )
+        explicit = (Path(os.environ[ENV_PROJECT]), f"${ENV_PROJECT}")
+    if explicit is not None:
+        path, how = explicit
+        if not path.is_dir():
+            raise UsageError(f"{how} {path}: no such folder", hint="give the folder holding the project's pyproject.toml")
+        found = _find_root(path.resolve())
+        if found is None:
+            raise UsageError(f"{how} {path}: no crm-vocab project there (no pyproject.toml with a [tool.crm-vocab] table in it or above it)",
+                             hint="give the folder holding the project's pyproject.toml")
+        return _read(found)
+    found = _find_root(Path.cwd().resolve())
+    return _read(found) if found else None
+
+
+def load_project(root: str | Path | None = None) -> Project:
+    """:func:`find_project`, for the commands that need a project: an error when there is none."""
+    project = find_project(root)
+    if project is None:
+        raise UsageError("no crm-vocab project found here (a pyproject.toml with a [tool.crm-vocab] table, in this folder or above it)",
+                         hint=NOT_FOUND_HINT)
+    return project

@@ -735,6 +735,12 @@ def _resolve(index: RecognitionIndex, rd: CriterionReading, schemes: set[str]) -
 
 # ---------------------------------------------------------------------------------------------
 # CLI
+EXIT_CODES = """exit codes:
+  0  the recognition was computed (met or not)
+  1  the mapping files cannot be read
+  2  usage error: unknown scheme, unreadable credential, no project found"""
+
+
 def configure(p) -> None:
     src = p.add_mutually_exclusive_group()
     src.add_argument("--from", dest="source", metavar="SCHEME", help="the scheme held (all its requirements)")
@@ -776,8 +782,12 @@ def run(args, project) -> int:
     return 0
 
 
+FORMAT_VERSION = 1  # of the --format json output
+
+
 def result_json(result: Result, reading: CredentialReading | None = None) -> dict:
     out = {
+        "format": FORMAT_VERSION,
         "source": result.source,
         "target": {"scheme": result.target.scheme, "title": result.target.title, "version": result.target.version},
         "held": result.held,

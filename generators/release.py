@@ -32,6 +32,12 @@ ARTIFACT_STEPS = ("untp_crm_vocab.model_artifacts", "untp_crm_vocab.crosswalk_rd
 BUMPS = ("none", "patch", "minor", "major")
 
 
+EXIT_CODES = """exit codes:
+  0  released (or, with --dry-run, the version number is usable)
+  1  the working version cannot be built
+  2  usage error: not a semantic version, the version exists, no project found"""
+
+
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("version", metavar="VERSION", help="semantic version, e.g. 0.2.0")
     p.add_argument("--from", dest="source", metavar="DIR",

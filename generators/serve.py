@@ -34,6 +34,15 @@ TYPES = {
 }
 
 
+EXIT_CODES = """exit codes:
+  0  stopped with Ctrl-C
+  2  no built site to serve, the port cannot be used, or no project found"""
+
+
+def needs_project(args) -> bool:
+    return not args.dir
+
+
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, default=8000, help="TCP port (default 8000; 0 picks a free one)")
     p.add_argument("--dir", metavar="DIR", help="built site folder (default build/site/)")

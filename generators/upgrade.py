@@ -484,6 +484,12 @@ def upgrade_file(up: Upgrader, path: Path) -> tuple[dict, Report]:
     return out, rep
 
 
+FORMAT_VERSION = 1  # of the --format json output
+EXIT_CODES = """exit codes:
+  0  every file was written (a .draft.json lists what the issuer must still add)
+  2  usage error: no such file, an output that exists or would overwrite an input, no project found"""
+
+
 def configure(p) -> None:
     p.add_argument("files", nargs="+", metavar="FILE", help="UNTP 0.5.0 credentials (JSON)")
     p.add_argument("--to", required=True, choices=TARGETS, help="the UNTP version to write")
@@ -522,7 +528,7 @@ def run(args, project) -> int:
     for p, out, rep in results:
         write_text_atomic(Path(rep.output), dump_json(out))
     if args.format == "json":
-        print(dump_json({"to": args.to, "files": [r.as_json() for _, _, r in results]}), end="")
+        print(dump_json({"format": FORMAT_VERSION, "to": args.to, "files": [r.as_json() for _, _, r in results]}), end="")
     else:
         print(render_text([r for _, _, r in results]), end="")
     return 0

@@ -61,6 +61,7 @@ NODE_IRI = "urn:crm-vocab:node:"
 _SENTINEL_CONTEXT = {"@vocab": SENTINEL_VOCAB}  # one object, so pyld's context caches recognise it
 CHECKS = ("json", "json-schema", "json-ld", "shacl")
 SHACL_ENGINES = ("compiled", "pyshacl")
+FORMAT_VERSION = 1  # of the --format json output
 DOC_GRAPH = "urn:crm-vocab:doc:"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
@@ -92,6 +93,7 @@ class Report:
     untp_type: str | None = None
     untp_how: str = ""
     crm_profile: bool = False
+    artifacts: str | None = None  # where the CRM artifacts that judged it came from
 
     @property
     def errors(self) -> list[Finding]:
@@ -112,14 +114,15 @@ class Report:
             return ""
         untp_part = f"UNTP {self.untp_version} {self.untp_type or 'credential'}" if self.untp_version else "no UNTP version found"
         if self.crm_profile:
-            return f"{untp_part}; CRM profile {self.credential_type or '(no CRM type)'}, vocabulary {self.version}"
+            return (f"{untp_part}; CRM profile {self.credential_type or '(no CRM type)'}, vocabulary {self.version}"
+                    + (f": {self.artifacts}" if self.artifacts else ""))
         return f"{untp_part}; not a CRM profile credential"
 
     def as_json(self) -> dict:
         return {"file": self.file, "status": self.status, "crmProfile": self.crm_profile,
                 "credentialType": self.credential_type, "vocabularyVersion": self.version,
                 "untp": {"version": self.untp_version, "credentialType": self.untp_type, "detectedFrom": self.untp_how},
-                "summary": self.summary, "findings": [asdict(f) for f in self.findings]}
+                "artifacts": self.artifacts, "summary": self.summary, "findings": [asdict(f) for f in self.findings]}
 
 
 def json_path(parts: Iterable) -> str:
@@ -149,7 +152,14 @@ class SchemaLayer:
     def validator(self):
         from jsonschema import Draft202012Validator, FormatChecker
 
-        return Draft202012Validator(self.schema, format_checker=FormatChecker())
+        fc = FormatChecker()
+        try:  # 'uri' by rfc3986-validator (jsonschema[format-nongpl]) in every install: python-jsonschema
+            from rfc3986_validator import validate_rfc3986  # would prefer the GPL rfc3987 where LinkML put it
+        except ImportError:  # pragma: no cover - part of the [validate] extra
+            pass
+        else:
+            fc.checks("uri")(lambda v: not isinstance(v, str) or bool(validate_rfc3986(v, rule="URI")))
+        return Draft202012Validator(self.schema, format_checker=fc)
 
     @cached_property
     def fast(self):
@@ -168,7 +178,9 @@ class SchemaLayer:
 class ArtifactSet:
     """The context, JSON Schemas and shapes of one version, compiled once."""
 
-    def __init__(self, version: str, context: dict, schemas: dict[str, dict], shapes_ttl: str, context_url: str):
+    def __init__(self, version: str, context: dict, schemas: dict[str, dict], shapes_ttl: str, context_url: str,
+                 source: str = ""):
+        self.source = source  # where the artifacts came from (said in every report)
         self.version = version
         self.context = context
         self.schemas = schemas
@@ -311,7 +323,7 @@ def _quiet_rdflib() -> None:
 
 
 class Validator:
-    def __init__(self, project: Project, artifacts: Path | None = None, extra_contexts: dict[str, Path] | None = None,
+    def __init__(self, project: Project | None, artifacts: str | Path | None = None, extra_contexts: dict[str, Path] | None = None,
                  shacl_engine: str = "compiled", fast_paths: bool = True, jobs: int | None = None):
         _quiet_rdflib()
         if shacl_engine not in SHACL_ENGINES:
@@ -319,23 +331,18 @@ class Validator:
         self.shacl_engine = shacl_engine
         self.jobs = _usable_cores() if jobs is None else max(1, int(jobs))
         self.fast_paths = fast_paths  # False: python-jsonschema and pyld for everything (the reference)
-        self.project = project
+        self.project = project  # None outside a project: packaged artifacts or --artifacts
         self.registry = ContextRegistry.default()
         self.sets: dict[str, ArtifactSet] = {}  # context URL -> artifacts
         self._untp_layers: dict[tuple[str, str], SchemaLayer | None] = {}
         self._context_defects: dict[tuple, str | None] = {}
-        working_url = project.context_url()
-        wdir = Path(artifacts) if artifacts else project.default_out / project.working_version
-        if artifacts and not (wdir / "context.jsonld").exists():
-            raise UsageError(f"no context.jsonld in {wdir}", hint="pass the folder of one built version, e.g. build/site/working")
-        if (wdir / "context.jsonld").exists():
-            self.sets[working_url] = ArtifactSet.from_dir(project.working_version, wdir, working_url)
-        else:
-            self.sets[working_url] = ArtifactSet.generate(project)
-        if project.releases_dir.is_dir():
-            for d in sorted(p for p in project.releases_dir.iterdir() if (p / "context.jsonld").is_file()):
-                url = project.context_url(d.name)
-                self.sets[url] = ArtifactSet.from_dir(d.name, d, url)
+        from .artifacts import locate
+
+        located = locate(project, str(artifacts) if artifacts else None)
+        self.working_url = located.working_url  # the context URL findings suggest
+        self.notes = located.notes
+        for a in located.sets:
+            self.sets[a.context_url] = ArtifactSet(a.version, a.context, a.schemas, a.shapes_ttl, a.context_url, a.source)
         for url, s in self.sets.items():
             self.registry.add(url, s.context, crm=True)
         for url, path in (extra_contexts or {}).items():
@@ -506,7 +513,7 @@ class Validator:
             c = schema.get("contains") or {}
             if "pattern" in c:
                 return [Finding("json-schema", path, "no context of this vocabulary in the list",
-                                f"add \"{self.project.context_url()}\" (or a released version's context.jsonld)", "contains")]
+                                f"add \"{self.working_url}\" (or a released version's context.jsonld)", "contains")]
             return [Finding("json-schema", path, f"must contain {json.dumps(c.get('const'))}", f"add {json.dumps(c.get('const'))} to this list", "contains")]
         if kw in ("const", "prefixItems"):
             if "@context" in path:
@@ -534,7 +541,7 @@ class Validator:
         ctx = doc.get("@context")
         if ctx is None:
             report.findings.append(Finding("json-ld", "$", "no @context",
-                                           f"add \"@context\": [\"{VC_V2_URL}\", \"{UNTP_070_CONTEXT}\", \"{self.project.context_url()}\"]", "context"))
+                                           f"add \"@context\": [\"{VC_V2_URL}\", \"{UNTP_070_CONTEXT}\", \"{self.working_url}\"]", "context"))
             return None
         entries = ctx if isinstance(ctx, list) else [ctx]
         out, ok = [], True
@@ -918,7 +925,7 @@ class Validator:
             return None
         if arts is not None:
             report.crm_profile = True
-            report.version = arts.version
+            report.version, report.artifacts = arts.version, arts.source
             ctype = self._crm_type(doc, arts, report)
             report.credential_type = ctype
             if ctype:
@@ -934,7 +941,7 @@ class Validator:
         if not info.version:
             report.findings.append(Finding(
                 "untp", "$['@context']", "not a UNTP credential: its @context lists neither the UNTP 0.7.0 context nor a UNTP 0.5.0 module context, nor this vocabulary's context",
-                f"a CRM credential lists \"{VC_V2_URL}\", \"{UNTP_070_CONTEXT}\" and \"{self.project.context_url()}\"", "untp-version"))
+                f"a CRM credential lists \"{VC_V2_URL}\", \"{UNTP_070_CONTEXT}\" and \"{self.working_url}\"", "untp-version"))
             return None
         if not info.credential_type:
             report.findings.append(Finding("untp", "$.type", f"no UNTP credential type in type ({json.dumps(doc.get('type'))})",
@@ -1346,12 +1353,26 @@ def _shacl_text(comp: str, prop: str | None, value, msg) -> tuple[str, str]:
 # ----------------------------------------------------------------------------------------------
 # CLI
 # ----------------------------------------------------------------------------------------------
+EXIT_CODES = """exit codes:
+  0  every file is a valid CRM profile credential
+  1  some file is invalid (the findings say where, which layer, and how to fix it)
+  2  some file is unusable (unreadable, not JSON), no artifacts to validate against, or a usage error
+  4  every file is valid but some are UNTP credentials only (no CRM context)"""
+
+
+def needs_project(args) -> bool:
+    """A project is used when there is one (its build or model); without one the artifacts
+    packaged with the toolkit, or --artifacts, are used."""
+    return False
+
+
 def configure(p: argparse.ArgumentParser) -> None:
-    p.epilog = ("exit codes: 0 every file is a valid CRM profile credential; 1 some file is invalid; 2 some file is "
-                "unusable (unreadable, not JSON); 4 every file is valid but some are UNTP credentials only (no CRM context)")
     p.add_argument("files", nargs="+", metavar="FILE", help="credential JSON files ('-' reads standard input)")
     p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("--artifacts", metavar="DIR", help="folder of the built version to validate against (default: build/site/working, else built in memory)")
+    p.add_argument("--artifacts", metavar="DIR|ZIP",
+                   help="validate against this built version folder (e.g. build/site/working), a folder of versions, or a "
+                        "downloaded <version>.zip (default: in a project its current build, else the model; outside one "
+                        "the artifacts packaged with the toolkit)")
     p.add_argument("--context", action="append", default=[], metavar="URL=FILE", help="pin one more JSON-LD context to a local file")
     p.add_argument("--jobs", type=int, default=None, metavar="N",
                    help="worker processes for large batches (default: the usable CPU cores; 1 = this process only)")
@@ -1391,14 +1412,17 @@ def run(args, project: Project) -> int:
             raise UsageError(f"--context takes URL=FILE, got {pair!r}", hint="e.g. --context https://example.org/ctx.jsonld=ctx.jsonld")
         extra[url] = Path(file)
     docs, unusable = read_documents(args.files)
-    validator = Validator(project, Path(args.artifacts) if args.artifacts else None, extra,
+    validator = Validator(project, args.artifacts or None, extra,
                           shacl_engine=getattr(args, "shacl_engine", "compiled"), jobs=getattr(args, "jobs", None))
     reports = validator.validate_documents(docs) + unusable
     order = {n: i for i, n in enumerate(args.files)}
     reports.sort(key=lambda r: order.get(r.file, 0))
     if args.format == "json":
-        print(json.dumps({"reports": [r.as_json() for r in reports]}, indent=2, ensure_ascii=False))
+        print(json.dumps({"format": FORMAT_VERSION, "notes": validator.notes, "reports": [r.as_json() for r in reports]},
+                         indent=2, ensure_ascii=False))
     else:
+        for note in validator.notes:
+            print(f"note: {note}", file=sys.stderr)
         for r in reports:
             n = len(r.errors)
             what = f" ({r.summary})" if r.summary else ""

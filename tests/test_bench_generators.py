@@ -209,12 +209,12 @@ def test_noop_rebuild_skips_and_a_change_rebuilds(tmp_path):
     build(proj, out, steps=STEPS, quiet=True)
     assert not buildmod.build.last_skipped
     # an output file removed or truncated by hand: rebuilt, not trusted
-    (out / "id.ttl").unlink()
+    (out / "measuredAs.ttl").unlink()
     build(proj, out, steps=STEPS, quiet=True)
-    assert not buildmod.build.last_skipped and (out / "id.ttl").is_file()
-    (out / "id.ttl").write_text("", encoding="utf-8")
+    assert not buildmod.build.last_skipped and (out / "measuredAs.ttl").is_file()
+    (out / "measuredAs.ttl").write_text("", encoding="utf-8")
     build(proj, out, steps=STEPS, quiet=True)
-    assert not buildmod.build.last_skipped and (out / "id.ttl").stat().st_size > 0
+    assert not buildmod.build.last_skipped and (out / "measuredAs.ttl").stat().st_size > 0
 
 
 def test_noop_rebuild_through_the_cli(tmp_path):

@@ -65,8 +65,9 @@ def steps(tmp_path, monkeypatch):
     for name, src in STEPS.items():
         (mods / f"{name}.py").write_text(textwrap.dedent(src), encoding="utf-8")
     monkeypatch.syspath_prepend(str(mods))
-    # inputs_hash reads the project's files; these steps read none
-    monkeypatch.setattr(buildmod, "inputs_hash", lambda project, steps: "x")
+    # inputs_hash and sources_digest read the project's files; these steps read none
+    monkeypatch.setattr(buildmod, "sources_digest", lambda project: "s")
+    monkeypatch.setattr(buildmod, "inputs_hash", lambda project, steps, sources=None: "x")
     yield tuple(STEPS)
     for name in STEPS:
         sys.modules.pop(name, None)
