@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
-from .errors import CrmVocabError
+from .errors import INTERNAL_EXIT, CrmVocabError, crash_message
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -67,6 +68,13 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # noqa: BLE001 - a bug: one line and its own exit code, never a traceback
+        if os.environ.get("CRM_VOCAB_DEBUG"):
+            import traceback
+
+            traceback.print_exc()
+        print(crash_message(args.command, exc), file=sys.stderr)
+        return INTERNAL_EXIT
 
 
 if __name__ == "__main__":  # pragma: no cover

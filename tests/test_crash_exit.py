@@ -1,0 +1,54 @@
+"""An unexpected exception (a bug, not bad input) in any command exits with its own code
+(``errors.INTERNAL_EXIT``, 3), one line naming the command, the error and where to report it,
+never a traceback and never 1 (which means "invalid" / "findings")."""
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from untp_crm_vocab import cli
+from untp_crm_vocab.errors import INTERNAL_EXIT
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("command", sorted(cli.COMMANDS))
+def test_every_commands_crash_exits_3_with_one_line(command, monkeypatch, capsys):
+    module = importlib.import_module(cli.COMMANDS[command][0])
+
+    def boom(args, project):
+        raise RuntimeError("an unforeseen state\nwith a second line")
+
+    monkeypatch.setattr(module, "run", boom)
+    argv = {"validate": ["validate", "x.json"], "release": ["release", "9.9.9"], "diff": ["diff", "a", "b"]}.get(command, [command])
+    rc = cli.main(argv)
+    out, err = capsys.readouterr()
+    assert rc == INTERNAL_EXIT == 3
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"crm-vocab {command}: internal error")
+    assert "RuntimeError: an unforeseen state" in lines[0] and "report" in lines[0]
+
+
+def test_crash_in_a_real_process_has_no_traceback(tmp_path):
+    """The installed entry point (a fresh interpreter), with a crash forced through the debug
+    switch's opposite: CRM_VOCAB_DEBUG unset, a bug injected by a sitecustomize module."""
+    (tmp_path / "sitecustomize.py").write_text(
+        "import untp_crm_vocab.coverage as c\n"
+        "def run(args, project):\n    raise KeyError('injected')\n"
+        "c.run = run\n")
+    env = {"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    r = subprocess.run([sys.executable, "-m", "untp_crm_vocab.cli", "coverage"], cwd=REPO, env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 3, r.stderr
+    assert "Traceback" not in r.stderr and r.stderr.count("\n") == 1
+    assert "internal error" in r.stderr
+    env["CRM_VOCAB_DEBUG"] = "1"  # the maintainers' switch shows the traceback
+    r = subprocess.run([sys.executable, "-m", "untp_crm_vocab.cli", "coverage"], cwd=REPO, env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 3 and "Traceback" in r.stderr
