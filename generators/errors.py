@@ -47,3 +47,25 @@ def crash_message(command: str, exc: BaseException) -> str:
     return (f"crm-vocab {command}: internal error ({what}); this is a bug in crm-vocab, not a problem "
             f"with your input: please report it with the command and its input to {REPORT_TO} "
             f"(CRM_VOCAB_DEBUG=1 shows the traceback)")
+
+
+def run_isolated(batch, items: list, crashed) -> list:
+    """``batch(items)`` -> one result per item. When it raises an unexpected exception (a bug),
+    every item is run alone, so that one item's crash costs only that item its result:
+    ``crashed(item, exc)`` gives the result of an item whose own run raises. Errors meant for
+    people (CrmVocabError) and interrupts pass through."""
+    try:
+        return batch(items)
+    except (CrmVocabError, KeyboardInterrupt):
+        raise
+    except Exception:  # noqa: BLE001 - find the item(s) that crash; the others keep their results
+        pass
+    out = []
+    for item in items:
+        try:
+            out.extend(batch([item]))
+        except (CrmVocabError, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - reported in that item's result
+            out.append(crashed(item, exc))
+    return out

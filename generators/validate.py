@@ -40,7 +40,6 @@ import difflib
 import functools
 import json
 import re
-import sys
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -52,7 +51,7 @@ import warnings
 from .contexts import VC_V2_URL, ContextRefused, ContextRegistry
 from .contexts import expand as expand_pinned
 from .untp import UNTP_070_CONTEXT
-from .errors import UsageError
+from .errors import INTERNAL_EXIT, UsageError, crash_message, run_isolated
 from .project import Project
 
 SENTINEL_VOCAB = "urn:crm-vocab:undefined-term:"
@@ -92,6 +91,7 @@ class Report:
     untp_type: str | None = None
     untp_how: str = ""
     crm_profile: bool = False
+    crashed: bool = False  # an unexpected exception (a bug) stopped this file's validation
 
     @property
     def errors(self) -> list[Finding]:
@@ -103,6 +103,8 @@ class Report:
 
     @property
     def status(self) -> str:
+        if self.crashed:
+            return "error"
         return "unusable" if self.unusable else ("valid" if self.valid else "invalid")
 
     @property
@@ -855,6 +857,12 @@ class Validator:
 
     def _pyld_pending(self, key, report, arts, doc, contexts, pending) -> None:
         """The reference JSON-LD path: pyld expansion, undefined terms, RDF for SHACL."""
+        from .limits import pyld_work_problem  # pyld's work is quadratic in array length: bounded first
+
+        problem = pyld_work_problem(doc)
+        if problem is not None:
+            report.findings.append(Finding("json-ld", problem.where, problem.message, problem.fix, problem.rule))
+            return
         result = self.check_jsonld(doc, contexts, key, report)
         if result is None:
             return
@@ -875,8 +883,9 @@ class Validator:
         """
         jobs = self.jobs if jobs is None else jobs
         if jobs > 1 and len(docs) >= 2 * _MIN_CHUNK and _can_fork():
-            return self._validate_parallel(docs, jobs)
-        return self._validate_batch(docs)
+            return run_isolated(lambda d: self._validate_parallel(d, jobs) if len(d) > 1 else self._validate_batch(d),
+                                docs, _crash_report)
+        return run_isolated(self._validate_batch, docs, _crash_report)
 
     def _validate_parallel(self, docs, jobs: int) -> list[Report]:
         import multiprocessing as mp
@@ -1044,6 +1053,13 @@ class Validator:
 # ----------------------------------------------------------------------------------------------
 # small helpers
 # ----------------------------------------------------------------------------------------------
+def _crash_report(item, exc) -> Report:
+    """The report of a file whose validation raised an unexpected exception (a bug)."""
+    r = Report(item[0], crashed=True)
+    r.findings.append(Finding("internal", "$", crash_message("validate", exc), "", "internal-error"))
+    return r
+
+
 _SKIP_KEYS = {"@context", "proof", "credentialStatus", "credentialSchema", "renderMethod", "termsOfUse", "refreshService", "evidence", "relatedResource"}
 
 
@@ -1361,25 +1377,17 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def read_documents(paths: list[str]) -> tuple[list[tuple[str, object]], list[Report]]:
+    from .limits import read_json_document  # bounded reading and parsing (README "Input limits")
+
     docs, unusable = [], []
     for name in paths:
-        try:
-            text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            r = Report(name, unusable=True)
-            r.findings.append(Finding("json", "$", f"cannot read the file: {getattr(exc, 'strerror', None) or exc}", "check the path and that the file is UTF-8 text", "unreadable"))
-            unusable.append(r)
+        doc, problem = read_json_document(name)
+        if problem is None:
+            docs.append((name, doc))
             continue
-        try:
-            docs.append((name, json.loads(text)))
-        except json.JSONDecodeError as exc:
-            r = Report(name, unusable=True)
-            r.findings.append(Finding("json", f"line {exc.lineno} column {exc.colno}", f"not JSON: {exc.msg}", "fix the JSON syntax at that position", "not-json"))
-            unusable.append(r)
-        except RecursionError:
-            r = Report(name, unusable=True)
-            r.findings.append(Finding("json", "$", "not usable JSON: nested too deeply", "a credential is a JSON object of modest depth", "not-json"))
-            unusable.append(r)
+        r = Report(name, unusable=True)
+        r.findings.append(Finding("json", problem.where, problem.message, problem.fix, problem.rule))
+        unusable.append(r)
     return docs, unusable
 
 
@@ -1414,8 +1422,11 @@ def run(args, project: Project) -> int:
 
 def exit_code(reports: list[Report]) -> int:
     """0 every file is a valid CRM profile credential; 1 some file is invalid (UNTP or CRM layer);
-    2 some file is unusable (unreadable, not JSON); 4 every file is valid, but some are UNTP
-    credentials only (no CRM context). The worst applies: 2, then 1, then 4."""
+    2 some file is unusable (unreadable, not JSON, beyond the input limits); 3 validating some file
+    crashed (a bug: the other files still have their reports); 4 every file is valid, but some are
+    UNTP credentials only (no CRM context). The worst applies: 3, then 2, then 1, then 4."""
+    if any(r.crashed for r in reports):
+        return INTERNAL_EXIT
     if any(r.unusable for r in reports):
         return 2
     if not all(r.valid for r in reports):

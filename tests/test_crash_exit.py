@@ -52,3 +52,34 @@ def test_crash_in_a_real_process_has_no_traceback(tmp_path):
     r = subprocess.run([sys.executable, "-m", "untp_crm_vocab.cli", "coverage"], cwd=REPO, env=env,
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 3 and "Traceback" in r.stderr
+
+
+def test_validate_batch_a_crash_on_one_file_leaves_the_others_their_reports(tmp_path, monkeypatch, capsys):
+    """A bug that strikes one credential of a batch: that file's report says so, every other file
+    still gets its own, and the exit code is 3 (not 1: nothing was found invalid)."""
+    import json
+
+    from untp_crm_vocab import validate
+
+    sample = REPO / "model" / "samples" / "valid" / "dpp-minimal.json"
+    doc = json.loads(sample.read_text(encoding="utf-8"))
+    doc["id"] = "https://example.org/credentials/trigger"
+    (tmp_path / "trigger.json").write_text(json.dumps(doc), encoding="utf-8")
+    real = validate.Validator.check_schema
+
+    def check_schema(self, doc, arts, ctype):
+        if doc.get("id") == "https://example.org/credentials/trigger":
+            raise ZeroDivisionError("a bug that only this credential meets")
+        return real(self, doc, arts, ctype)
+
+    monkeypatch.setattr(validate.Validator, "check_schema", check_schema)
+    files = [str(sample), str(tmp_path / "trigger.json"), str(REPO / "model" / "samples" / "valid" / "dcc-minimal.json")]
+    rc = cli.main(["validate", "--jobs", "1", "--format", "json", *files])
+    out, err = capsys.readouterr()
+    assert rc == INTERNAL_EXIT and "Traceback" not in err
+    reports = {r["file"]: r for r in json.loads(out)["reports"]}
+    assert reports[files[0]]["status"] == "valid" and reports[files[2]]["status"] == "valid"
+    crashed = reports[files[1]]
+    assert crashed["status"] == "error"
+    (f,) = crashed["findings"]
+    assert f["rule"] == "internal-error" and "ZeroDivisionError" in f["message"] and "report" in f["message"]
