@@ -42,6 +42,7 @@ RULES: dict[str, str] = {
     "missing-file": "criteria.yaml or curators.tsv is missing",
     "file-name": "a file is not named as the layout requires",
     "yaml-syntax": "YAML (a catalogue, the criteria or a metadata block) does not parse",
+    "yaml-alias": "YAML aliases (*name) in a mapping file (an alias bomb expands a few bytes into billions of values)",
     "duplicate-key": "a YAML key appears twice in one mapping",
     "structure": "the YAML is not laid out as DEVELOPING.md says",
     # crosswalk metadata and columns
@@ -118,7 +119,7 @@ RECOGNISING = (EXACT, BROAD, NARROW)
 #: fixes that rewrite rows or the column header, so need a file whose columns and rows line up
 ROW_FIXES = frozenset({"field-whitespace", "column-order", "row-order", "trailing-whitespace"})
 #: findings after which a file's rows are incomplete (coverage is not reported for it)
-STRUCTURAL = frozenset({"unreadable", "encoding", "empty-file", "yaml-syntax", "missing-metadata", "missing-columns",
+STRUCTURAL = frozenset({"unreadable", "encoding", "empty-file", "yaml-syntax", "yaml-alias", "missing-metadata", "missing-columns",
                         "missing-column", "duplicate-column", "column-count", "no-rows"})
 
 

@@ -20,7 +20,7 @@ JSON (``crm-vocab validate``; :func:`read_json_document`):
   must stay under this bound (a few seconds of pyld at most): one array of about 1,000 items, or a
   hundred of 100.
 
-YAML (mapping files, the model, the release index, mkdocs.yml; :func:`check_yaml_aliases`,
+YAML (mapping files, the model, the release index, mkdocs.yml; :func:`yaml_aliases`,
 :func:`yaml_load`): anchors and aliases let 300 bytes expand into billions of nodes. Mapping
 files may not use aliases at all (a finding naming file:line); elsewhere the document, aliases
 expanded, may hold at most ``MAX_YAML_EXPANDED`` nodes.
@@ -33,6 +33,8 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
 
 MAX_JSON_BYTES = 10 * 1024 * 1024
 MAX_NUMBER_CHARS = 100
@@ -244,32 +246,25 @@ def pyld_work_problem(doc) -> Problem | None:
 # ---- YAML ----------------------------------------------------------------------------------------
 
 
-def _yaml_events_with_aliases(text: str, loader_cls):
-    """(line, anchor) of every alias in ``text`` (its events, libyaml's parser when available)."""
-    import yaml
-
-    out = []
-    for ev in yaml.parse(text, Loader=loader_cls):
-        if isinstance(ev, yaml.AliasEvent):
-            out.append((ev.start_mark.line + 1, ev.anchor))
-    return out
-
-
 def yaml_aliases(text: str) -> list[tuple[int, str]]:
-    """Every alias (``*name``, including merge keys ``<<: *name``) in a YAML text as (line, name);
-    [] when there is none. A text without ``*`` has none, and is not parsed twice."""
+    """Every alias (``*name``, including merge keys ``<<: *name``) in a YAML text as (line, name),
+    from its parse events (libyaml's parser when available); [] when there is none, or when the
+    text does not parse (the loader reports that). A text without ``*`` has none and is not parsed."""
     if "*" not in text:
         return []
-    import yaml
-
-    return _yaml_events_with_aliases(text, getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    out = []
+    try:
+        for ev in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            if isinstance(ev, yaml.AliasEvent):
+                out.append((ev.start_mark.line + 1, ev.anchor))
+    except yaml.YAMLError:
+        return []
+    return out
 
 
 def expanded_size(node, budget: int = MAX_YAML_EXPANDED) -> int:
     """Number of nodes of a composed YAML node graph with every alias expanded (memoised, so
     linear in the graph, however large the expansion); stops counting past ``budget``."""
-    import yaml
-
     sizes: dict[int, int] = {}
     # iterative post-order walk
     stack = [(node, False)]
@@ -295,22 +290,22 @@ def expanded_size(node, budget: int = MAX_YAML_EXPANDED) -> int:
     return sizes.get(id(node), 1)
 
 
-class YamlTooLarge(Exception):
-    """A YAML document that, aliases expanded, is larger than MAX_YAML_EXPANDED nodes."""
+class YamlTooLarge(yaml.YAMLError):
+    """A YAML document that, aliases expanded, holds more than MAX_YAML_EXPANDED values (a YAMLError,
+    so every handler of YAML errors reports it; ``problem_mark`` is where the document starts)."""
 
-    def __init__(self, line: int, size: int):
-        super().__init__(f"with its aliases expanded the YAML holds more than {MAX_YAML_EXPANDED:,} values "
-                         "(an alias bomb?)")
-        self.line = line
+    def __init__(self, mark, size: int):
+        self.problem = (f"with its aliases expanded the YAML holds more than {MAX_YAML_EXPANDED:,} values "
+                        "(an alias bomb?): write the values out, or use fewer aliases")
+        self.problem_mark = mark
         self.size = size
+        super().__init__(f"line {mark.line + 1}: {self.problem}")
 
 
 def yaml_load(text: str, loader_cls=None):
     """``yaml.load`` with a safe loader (libyaml's when available), refusing documents that hold
     more than ``MAX_YAML_EXPANDED`` nodes once their aliases are expanded (YamlTooLarge, with the
     line of the document). Texts without aliases load as before, in one pass."""
-    import yaml
-
     loader_cls = loader_cls or getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     if "*" not in text:
         return yaml.load(text, Loader=loader_cls)  # noqa: S506 - a safe loader
@@ -321,7 +316,7 @@ def yaml_load(text: str, loader_cls=None):
             return None
         size = expanded_size(node)
         if size > MAX_YAML_EXPANDED:
-            raise YamlTooLarge(node.start_mark.line + 1, size)
+            raise YamlTooLarge(node.start_mark, size)
         return loader.construct_document(node)
     finally:
         loader.dispose()

@@ -462,7 +462,17 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _constr
 
 
 def parse_yaml(text: str, path: Path, sink: Sink, *, line_offset: int = 0, what: str = "YAML"):
-    """Parse YAML text; a syntax error becomes a `yaml-syntax` finding and None is returned."""
+    """Parse YAML text; a syntax error becomes a `yaml-syntax` finding and None is returned, and so
+    does any alias (`*name`): mapping files write their values out, and an alias bomb of a few
+    hundred bytes expands into billions of values (untp_crm_vocab.limits)."""
+    from .limits import yaml_aliases
+
+    aliases = yaml_aliases(text)
+    if aliases:
+        shown = ", ".join(f"*{name} (line {ln + line_offset})" for ln, name in aliases[:5]) + (" ..." if len(aliases) > 5 else "")
+        _fnd(sink, path, aliases[0][0] + line_offset, "yaml-alias", f"{what} uses YAML aliases: {shown}",
+             "write each value out in full (mapping files may not use &anchors and *aliases)")
+        return None
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:

@@ -126,10 +126,11 @@ def _human(n: int) -> str:
 
 
 def _yaml_load(text: str):
-    """``yaml.safe_load`` with libyaml's parser when PyYAML has it (same results, ~10x faster)."""
-    import yaml
+    """``yaml.safe_load`` with libyaml's parser when PyYAML has it (same results, ~10x faster),
+    bounded against alias bombs (limits.yaml_load raises a yaml.YAMLError)."""
+    from .limits import yaml_load
 
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # a safe loader
+    return yaml_load(text)
 
 
 def _two_cores() -> bool:
