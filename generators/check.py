@@ -95,6 +95,7 @@ RULES: dict[str, str] = {
     "unknown-key": "a YAML key the layout does not have",
     "missing-key": "a required YAML key is missing or empty",
     "invalid-id": "an id that does not match its pattern",
+    "invalid-slug": "a catalogue's version_slug that is not letters, digits, '.', '_' and '-'",
     "duplicate-id": "an id defined twice",
     "duplicate-prefix": "two catalogues with one CURIE prefix",
     "invalid-prefix": "a catalogue prefix that is not uppercase letters/digits, or is reserved",

@@ -84,13 +84,16 @@ VERIFICATION = ("V", "R", "?")
 #: confidence that goes with a verification tag at the start of a comment
 TAG_CONFIDENCE = {"V": 0.9, "R": 0.6, "?": 0.3}
 
-CRITERION_ID = re.compile(r"^(GOV|HR|LAB|OHS|ENV)-\d{2}$")
-REQUIREMENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-PREFIX_RE = re.compile(r"^[A-Z][A-Z0-9]*$")
-SCHEME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-CURIE_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_.-]*):(\S+)$")
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-OWNER_RE = re.compile(r"^@[A-Za-z0-9][A-Za-z0-9-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$")
+# Matched whole: "\Z", never "$" (which also matches before a final newline), and ASCII digits
+# only ("\d" is any Unicode digit). These values become IRIs, file names and server rules.
+CRITERION_ID = re.compile(r"^(GOV|HR|LAB|OHS|ENV)-[0-9]{2}\Z")
+REQUIREMENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z")
+VERSION_SLUG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z")
+PREFIX_RE = re.compile(r"^[A-Z][A-Z0-9]*\Z")
+SCHEME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
+CURIE_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_.-]*):(\S+)\Z")
+DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+OWNER_RE = re.compile(r"^@[A-Za-z0-9][A-Za-z0-9-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?\Z")
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 
 #: crosswalk columns, in canonical order (DEVELOPING.md)
@@ -637,6 +640,9 @@ def read_catalogue(path: Path, sink: Sink) -> Catalogue | None:
         _fnd(sink, path, _line(data, "prefix"), "invalid-prefix", f"prefix {prefix!r} must be uppercase letters and digits, starting with a letter", f"use e.g. {re.sub(r'[^A-Z0-9]', '', prefix.upper()) or 'SCHEME'}", field="prefix")
     elif prefix in (CRITERIA_PREFIX, CURATOR_PREFIX) or prefix.lower() in BUILTIN_PREFIXES:
         _fnd(sink, path, _line(data, "prefix"), "invalid-prefix", f"prefix {prefix!r} is reserved", "choose another prefix for this scheme", field="prefix")
+    vslug = _s(data.get("version_slug"))
+    if vslug and not VERSION_SLUG_RE.match(vslug):
+        _fnd(sink, path, _line(data, "version_slug"), "invalid-slug", f"version_slug {vslug!r} must match [A-Za-z0-9][A-Za-z0-9._-]* (it is an IRI segment and a folder name)", "use letters, digits, '.', '_' and '-' only, e.g. \"2018\" or \"v1.0\"", field="version_slug")
     owner = _s(data.get("owner_team"))
     if owner and not OWNER_RE.match(owner):
         _fnd(sink, path, _line(data, "owner_team"), "invalid-owner", f"owner_team {owner!r} is not a GitHub @user or @org/team", "write it as \"@org/team\"", field="owner_team")
@@ -969,7 +975,7 @@ def _check_metadata(raw: RawCrosswalk, meta: dict, off: int, sink: Sink, *, proj
         p = str(p)
         if p in BUILTIN_PREFIXES and _s(cmap.get(p)) != BUILTIN_PREFIXES[p]:
             _fnd(sink, path, _line(cmap, p, off), "builtin-prefix", f"curie_map redefines the SSSOM built-in prefix {p!r}", f"remove the entry (built-in: {BUILTIN_PREFIXES[p]})", field=f"curie_map.{p}")
-        elif not re.match(r"^[A-Za-z_][A-Za-z0-9_.-]*$", p):
+        elif not re.match(r"^[A-Za-z_][A-Za-z0-9_.-]*\Z", p):
             _fnd(sink, path, _line(cmap, p, off), "invalid-prefix", f"curie_map key {p!r} is not a valid prefix", "use letters, digits, '_', '-', '.'", field="curie_map")
         elif not (_s(cmap.get(p)) or "").startswith(("http://", "https://")):
             _fnd(sink, path, _line(cmap, p, off), "invalid-metadata", f"curie_map {p} is not an http(s) IRI", "give the namespace IRI", field=f"curie_map.{p}")

@@ -27,7 +27,8 @@ from pathlib import Path
 
 from .errors import BuildError, UsageError
 
-SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$")
+# matched whole ("\Z": "$" also matches before a final newline) and ASCII digits only
+SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?\Z")
 ARTIFACT_STEPS = ("untp_crm_vocab.model_artifacts", "untp_crm_vocab.crosswalk_rdf", "untp_crm_vocab.coverage")
 BUMPS = ("none", "patch", "minor", "major")
 
