@@ -41,6 +41,7 @@ RULES: dict[str, str] = {
     "empty-file": "the file is empty",
     "missing-file": "criteria.yaml or curators.tsv is missing",
     "file-name": "a file is not named as the layout requires",
+    "symlink-outside": "a mapping file that is a symlink leading out of the mappings folder (not read)",
     "yaml-syntax": "YAML (a catalogue, the criteria or a metadata block) does not parse",
     "yaml-alias": "YAML aliases (*name) in a mapping file (an alias bomb expands a few bytes into billions of values)",
     "duplicate-key": "a YAML key appears twice in one mapping",

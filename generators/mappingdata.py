@@ -1153,6 +1153,22 @@ class Tree:
     def of_project(cls, project) -> "Tree":
         return cls(project.mappings_dir)
 
+    def outside(self, path: Path) -> bool:
+        """Whether ``path``, symlinks resolved, lies outside the tree (such files are not read)."""
+        try:
+            real, root = path.resolve(), self.root.resolve()
+        except (OSError, RuntimeError):  # a symlink loop
+            return True
+        return real != root and root not in real.parents
+
+    def refuse_outside(self, path: Path, sink: Sink) -> bool:
+        """Report ``path`` when it leads out of the tree (rule symlink-outside); True when refused."""
+        if not self.outside(path):
+            return False
+        _fnd(sink, path, None, "symlink-outside", "the file is a symlink (or lies in a symlinked folder) leading out of the mappings folder; it was not read",
+             "replace the symlink with the file itself (mapping files live inside the mappings folder)")
+        return True
+
 
 @dataclass
 class TreeRead:
@@ -1184,7 +1200,8 @@ def _read_tree(tree: Tree, project, sink: Sink) -> TreeRead:
     criteria: dict = {}
     criteria_meta: dict = {}
     if tree.criteria_file.is_file():
-        criteria, criteria_meta = read_criteria(tree.criteria_file, sink)
+        if not tree.refuse_outside(tree.criteria_file, sink):
+            criteria, criteria_meta = read_criteria(tree.criteria_file, sink)
     else:
         _fnd(sink, tree.criteria_file, None, "missing-file", "criteria.yaml is missing", "restore mappings/criteria.yaml")
     catalogues: dict[str, Catalogue] = {}
@@ -1192,6 +1209,8 @@ def _read_tree(tree: Tree, project, sink: Sink) -> TreeRead:
     for p in tree.catalogue_files():
         if p.suffix == ".yml":
             _fnd(sink, p, None, "file-name", "catalogues end in .yaml", f"rename to {p.stem}.yaml")
+        if tree.refuse_outside(p, sink):
+            continue
         cat = read_catalogue(p, sink)
         if cat is None:
             continue
@@ -1205,7 +1224,7 @@ def _read_tree(tree: Tree, project, sink: Sink) -> TreeRead:
         catalogues[cat.scheme] = cat
     curators: dict | None = None
     if tree.curators_file.is_file():
-        curators = read_curators(tree.curators_file, sink)
+        curators = None if tree.refuse_outside(tree.curators_file, sink) else read_curators(tree.curators_file, sink)
     else:
         _fnd(sink, tree.curators_file, None, "missing-file", "curators.tsv is missing", "add curators.tsv (curator_id<TAB>name<TAB>orcid)")
     crosswalks: dict[str, MappingSet] = {}
@@ -1213,6 +1232,8 @@ def _read_tree(tree: Tree, project, sink: Sink) -> TreeRead:
     for p in tree.crosswalk_files():
         if not p.name.endswith(CROSSWALK_SUFFIX):
             _fnd(sink, p, None, "file-name", "crosswalk files are named <scheme>.sssom.tsv", f"rename to {p.name[:-4]}.sssom.tsv")
+            continue
+        if tree.refuse_outside(p, sink):
             continue
         scheme = p.name[: -len(CROSSWALK_SUFFIX)]
         ms, raw = read_crosswalk(p, sink, project=project, catalogue=catalogues.get(scheme), criteria=criteria,
