@@ -406,7 +406,8 @@ class LineDict(dict):
 
     line: int = 0
     key_lines: dict
-    value_marks: dict
+    value_marks: dict  # key -> (start mark, end mark, scalar style) of its value
+    key_marks: dict  # key -> start mark of the key
     duplicates: list
 
     def line_of(self, key) -> int:
@@ -434,11 +435,21 @@ def _construct(loader, node):
     return loader.construct_object(node, deep=True)
 
 
+def editable_value(d, key) -> bool:
+    """Whether ``check --fix`` can replace the value of ``d[key]`` where it stands: a scalar (plain
+    or quoted, not a ``|``/``>`` block) or a flow collection, on one line."""
+    marks = getattr(d, "value_marks", {}).get(key)
+    if marks is None:
+        return False
+    start, end, style = marks
+    return start.line == end.line and style not in ("|", ">")
+
+
 def _construct_mapping(loader, node, deep=False):
     loader.flatten_mapping(node)
     d = LineDict()
     d.line = node.start_mark.line + 1
-    d.key_lines, d.value_marks, d.duplicates = {}, {}, []
+    d.key_lines, d.value_marks, d.key_marks, d.duplicates = {}, {}, {}, []
     for k_node, v_node in node.value:
         key = _construct(loader, k_node)
         try:
@@ -449,7 +460,9 @@ def _construct_mapping(loader, node, deep=False):
             d.duplicates.append((key, k_node.start_mark.line + 1))
         d[key] = _construct(loader, v_node)
         d.key_lines[key] = k_node.start_mark.line + 1
-        d.value_marks[key] = (v_node.start_mark, v_node.end_mark, getattr(v_node, "style", None))
+        style = "flow" if getattr(v_node, "flow_style", False) else getattr(v_node, "style", None)
+        d.value_marks[key] = (v_node.start_mark, v_node.end_mark, style)
+        d.key_marks[key] = k_node.start_mark
     return d
 
 
@@ -766,6 +779,8 @@ class RawRow:
     line: int
     cells: list[str]
     text: str
+    #: the cells as written (split_tsv_raw), for --fix to move without rewriting
+    raw_cells: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -776,26 +791,75 @@ class RawCrosswalk:
     header_lines: list[tuple[int, str]] = field(default_factory=list)  # (line, text) incl. '#'
     column_line: int | None = None
     columns: list[str] = field(default_factory=list)
+    raw_columns: list[str] = field(default_factory=list)  # as written (split_tsv_raw)
     rows: list[RawRow] = field(default_factory=list)
     metadata: dict | None = None
     text: str | None = None
     meta_line_offset: int = 0
+    #: '#' lines after the column header (line, text): reported, and kept by --fix
+    comments: list[tuple[int, str]] = field(default_factory=list)
+
+
+def split_tsv_raw(line: str) -> list[str]:
+    """The cells of one TSV line exactly as written (quotes and all), so that ``"\\t".join`` of
+    them gives the line back. Boundaries as in RFC 4180 with Python csv's lenient reading: a cell
+    that starts with a double quote runs to its closing quote (tabs inside do not split; ``""`` is
+    a quote), then to the next tab; an unclosed quote runs to the end of the line; quotes
+    elsewhere are text. ``check --fix`` moves these strings, never re-writes them."""
+    if '"' not in line:
+        return line.split("\t")
+    cells, start, n = [], 0, len(line)
+    while True:
+        j = start
+        if j < n and line[j] == '"':
+            j += 1
+            while j < n:
+                if line[j] == '"':
+                    if j + 1 < n and line[j + 1] == '"':
+                        j += 2
+                        continue
+                    j += 1
+                    break
+                j += 1
+        k = line.find("\t", j)
+        if k < 0:
+            cells.append(line[start:])
+            return cells
+        cells.append(line[start:k])
+        start = k + 1
+
+
+def tsv_cell_value(raw: str) -> str:
+    """The value of one cell as written (see split_tsv_raw): a quoted start is unquoted (``""`` ->
+    ``"``) and whatever follows its closing quote is kept as text."""
+    if not raw.startswith('"'):
+        return raw
+    out, j, n = [], 1, len(raw)
+    while j < n:
+        c = raw[j]
+        if c == '"':
+            if j + 1 < n and raw[j + 1] == '"':
+                out.append('"')
+                j += 2
+                continue
+            j += 1
+            break
+        out.append(c)
+        j += 1
+    return "".join(out) + raw[j:]
 
 
 def split_tsv_line(line: str) -> list[str]:
-    """Split one TSV line, honouring RFC-4180 double quotes ("a\tb", "" for a quote)."""
+    """Split one TSV line into cell values, honouring RFC-4180 double quotes ("a\tb", "" for a quote)."""
     if '"' not in line:
         return line.split("\t")
-    try:
-        return next(csv.reader([line], delimiter="\t", quotechar='"', strict=False))
-    except (csv.Error, StopIteration):
-        return line.split("\t")
+    return [tsv_cell_value(c) for c in split_tsv_raw(line)]
 
 
-def quote_tsv_cell(value: str) -> str:
-    if any(c in value for c in "\t\n\r") or value.startswith('"'):
-        return '"' + value.replace('"', '""') + '"'
-    return value
+def strip_would_requote(raw: str) -> bool:
+    """Whether removing the spaces around a raw cell would make it start with a quote it did not
+    start with (a quoted cell then, read differently): such a cell is not stripped by --fix."""
+    return not raw.startswith('"') and raw.lstrip().startswith('"')
 
 
 def read_crosswalk_raw(path: Path, sink: Sink) -> RawCrosswalk:
@@ -824,14 +888,17 @@ def read_crosswalk_raw(path: Path, sink: Sink) -> RawCrosswalk:
                 if ln != ln.rstrip(" \t"):
                     _fnd(sink, path, i, "trailing-whitespace", "metadata line ends in spaces or tabs", "run crm-vocab check --fix (strips them)", fixable=True, severity=STYLE)
             else:
+                raw.comments.append((i, ln))
                 _fnd(sink, path, i, "stray-comment", "a '#' line after the metadata block", "move it into the metadata block or delete it (SSSOM allows comments only at the top)")
             continue
         if in_header:
             in_header = False
             raw.column_line = i
-            raw.columns = split_tsv_line(ln)
+            raw.raw_columns = split_tsv_raw(ln)
+            raw.columns = [tsv_cell_value(c) for c in raw.raw_columns]
             continue
-        raw.rows.append(RawRow(line=i, cells=split_tsv_line(ln), text=ln))
+        cells = split_tsv_raw(ln)
+        raw.rows.append(RawRow(line=i, cells=[tsv_cell_value(c) for c in cells], text=ln, raw_cells=cells))
     if not raw.header_lines:
         _fnd(sink, path, 1, "missing-metadata", "no SSSOM metadata block (lines starting with '#') at the top", "add the `#curie_map:` ... `#mapping_date:` block (see DEVELOPING.md)")
     else:
@@ -921,7 +988,10 @@ def read_crosswalk(path: Path, sink: Sink, *, project, catalogue: Catalogue | No
         for c, j in colidx.items():
             v = row.cells[j] if j < len(row.cells) else ""
             if v != v.strip():
-                _fnd(sink, path, row.line, "field-whitespace", f"{c} {v!r} has spaces around it", "run crm-vocab check --fix (strips them)", column=j + 1, field=c, fixable=True, severity=STYLE)
+                if j < len(row.raw_cells) and strip_would_requote(row.raw_cells[j]):
+                    _fnd(sink, path, row.line, "field-whitespace", f"{c} {v!r} has spaces before a quote", "remove the spaces by hand, and quote the whole value if it has a tab (--fix leaves it: the quote would then start a quoted field)", column=j + 1, field=c, severity=STYLE)
+                else:
+                    _fnd(sink, path, row.line, "field-whitespace", f"{c} {v!r} has spaces around it", "run crm-vocab check --fix (strips them)", column=j + 1, field=c, fixable=True, severity=STYLE)
                 v = v.strip()
             values[c] = v
         m = _row_to_mapping(values, row.line, path)
@@ -964,13 +1034,20 @@ def _check_metadata(raw: RawCrosswalk, meta: dict, off: int, sink: Sink, *, proj
     can_fix = not dups
     later = "remove the duplicate key first, then run crm-vocab check --fix"
     expected = expected_curie_map(project, catalogue)
+    # an entry is added in place unless curie_map is a flow mapping over several lines
+    cmap_marks = getattr(meta, "value_marks", {}).get("curie_map")
+    can_add = cmap_marks is None or cmap_marks[2] != "flow" or cmap_marks[0].line == cmap_marks[1].line
+    by_hand = "write curie_map as `#  PREFIX: IRI` lines, one a line, then run crm-vocab check --fix"
     for p, iri in expected.items():
         if not valid_cmap:
             break
         if p not in cmap:
-            _fnd(sink, path, _line(meta, "curie_map", off) if "curie_map" in meta else first, "curie-map", f"curie_map does not declare {p} ({iri})", "run crm-vocab check --fix (adds it)" if can_fix else later, field=f"curie_map.{p}", fixable=can_fix, severity=STYLE)
+            ok = can_fix and can_add
+            _fnd(sink, path, _line(meta, "curie_map", off) if "curie_map" in meta else first, "curie-map", f"curie_map does not declare {p} ({iri})", "run crm-vocab check --fix (adds it)" if ok else (later if not can_fix else by_hand), field=f"curie_map.{p}", fixable=ok, severity=STYLE)
         elif _s(cmap.get(p)) != iri:
-            _fnd(sink, path, _line(cmap, p, off), "curie-map", f"curie_map {p} is {_s(cmap.get(p))!r}, the project says {iri!r}", "run crm-vocab check --fix (sets it from pyproject base-iri)" if can_fix else later, field=f"curie_map.{p}", fixable=can_fix, severity=STYLE)
+            key = next(k for k in cmap if str(k) == p)
+            ok = can_fix and editable_value(cmap, key)
+            _fnd(sink, path, _line(cmap, p, off), "curie-map", f"curie_map {p} is {_s(cmap.get(p))!r}, the project says {iri!r}", "run crm-vocab check --fix (sets it from pyproject base-iri)" if ok else (later if not can_fix else f"set it by hand to {iri}"), field=f"curie_map.{p}", fixable=ok, severity=STYLE)
     for p in cmap:
         p = str(p)
         if p in BUILTIN_PREFIXES and _s(cmap.get(p)) != BUILTIN_PREFIXES[p]:
@@ -982,7 +1059,8 @@ def _check_metadata(raw: RawCrosswalk, meta: dict, off: int, sink: Sink, *, proj
     msid = _s(meta.get("mapping_set_id"))
     want = f"{project.base_iri}crosswalks/{scheme}"
     if msid and msid != want:
-        _fnd(sink, path, _line(meta, "mapping_set_id", off), "mapping-set-id", f"mapping_set_id is {msid!r}, expected {want!r}", "run crm-vocab check --fix (sets it from pyproject base-iri)" if can_fix else later, field="mapping_set_id", fixable=can_fix, severity=STYLE)
+        ok = can_fix and editable_value(meta, "mapping_set_id")
+        _fnd(sink, path, _line(meta, "mapping_set_id", off), "mapping-set-id", f"mapping_set_id is {msid!r}, expected {want!r}", "run crm-vocab check --fix (sets it from pyproject base-iri)" if ok else (later if not can_fix else f"set it by hand to {want}"), field="mapping_set_id", fixable=ok, severity=STYLE)
     lic = _s(meta.get("license"))
     if lic and lic != LICENSE:
         _fnd(sink, path, _line(meta, "license", off), "license", f"license is {lic!r}; crosswalks are published under {LICENSE}", f"set `#license: {LICENSE}`", field="license")
