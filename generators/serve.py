@@ -14,6 +14,7 @@ import json
 import mimetypes
 import os
 import re
+import stat
 import sys
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
@@ -180,6 +181,24 @@ def inside(root: Path, candidate: Path) -> bool:
     return real == root or root in real.parents
 
 
+def _under(root: str, real: str) -> bool:
+    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def file_inside(root: str, parent_real: str | None, path: str) -> bool:
+    """Whether ``path`` is a regular file inside ``root``: a plain file in a folder whose real path
+    (``parent_real``) is inside, or a symlink whose target is a file inside. One ``lstat`` for a
+    plain file (the common case), instead of resolving every candidate's path."""
+    try:
+        st = os.lstat(path)
+    except (OSError, ValueError):
+        return False
+    if stat.S_ISLNK(st.st_mode):
+        real = os.path.realpath(path)
+        return _under(root, real) and os.path.isfile(real)
+    return stat.S_ISREG(st.st_mode) and parent_real is not None and _under(root, parent_real)
+
+
 # ---------------------------------------------------------------------------------------------
 # the server
 # ---------------------------------------------------------------------------------------------
@@ -187,12 +206,15 @@ def make_handler(root: Path, idle_timeout: float = IDLE_TIMEOUT):
     from http.server import BaseHTTPRequestHandler
 
     root = Path(os.path.realpath(root))
+    root_s = str(root)
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "crm-vocab-serve"
         sys_version = ""
         protocol_version = "HTTP/1.1"
         timeout = idle_timeout  # a silent connection (before or inside a request) is closed
+        disable_nagle_algorithm = True  # no 40 ms delayed-ACK stall between two writes
+        wbufsize = 65536  # headers and body go out in one send (flushed after each response)
 
         def log_message(self, fmt, *args):  # quiet unless asked
             if os.environ.get("CRM_VOCAB_SERVE_LOG"):
@@ -230,9 +252,13 @@ def make_handler(root: Path, idle_timeout: float = IDLE_TIMEOUT):
             self._send(200, body, ctype, headers, head)
 
         def _representations(self, target: Path) -> list[str]:
-            name = target.name
-            return [ext for ext, _m, _c in REPRESENTATIONS
-                    if (target.parent / f"{name}.{ext}").is_file() and inside(root, target.parent / f"{name}.{ext}")]
+            parent = os.path.dirname(str(target))
+            try:
+                parent_real = os.path.realpath(parent)
+            except (OSError, ValueError):
+                return []
+            base = str(target)
+            return [ext for ext, _m, _c in REPRESENTATIONS if file_inside(root_s, parent_real, f"{base}.{ext}")]
 
         def _handle(self, head: bool):
             """Answer one request; whatever goes wrong, the client gets an answer (404 for a name
@@ -267,12 +293,18 @@ def make_handler(root: Path, idle_timeout: float = IDLE_TIMEOUT):
                     self._send(302, b"", "text/plain; charset=utf-8", {"Location": loc}, head)
                     return
             target = root.joinpath(*segments) if segments else root
-            if not inside(root, target.parent if not target.exists() else target):
+            try:
+                st = os.stat(target)
+            except (OSError, ValueError):
+                st = None  # not there: the representations beside it are checked one by one
+            if st is not None and not inside(root, target):
                 self._error(404, "not found", head)
                 return
-            if target.is_dir() and not (trailing or not segments) and self._representations(target):
+            is_dir = st is not None and stat.S_ISDIR(st.st_mode)
+            available = None
+            if is_dir and not (trailing or not segments) and (available := self._representations(target)):
                 pass  # a term that is also a folder (an enumeration and its values): negotiate below
-            elif target.is_dir():
+            elif is_dir:
                 if not trailing and segments:
                     self._send(301, b"", "text/plain; charset=utf-8", {"Location": url_of(segments, True)}, head)
                     return
@@ -282,18 +314,16 @@ def make_handler(root: Path, idle_timeout: float = IDLE_TIMEOUT):
                 else:
                     self._error(404, "not found", head)
                 return
-            if target.is_file() and not trailing:
-                if not inside(root, target):
-                    self._error(404, "not found", head)
-                    return
-                self._file(target, head)
+            if st is not None and stat.S_ISREG(st.st_mode) and not trailing:
+                self._file(target, head)  # (inside: checked above)
                 return
             if trailing or not segments:
                 self._error(404, "not found", head)
                 return
             # negotiate among X.html / X.jsonld / X.ttl (never by splitting the name on '.')
             name = segments[-1]
-            available = self._representations(target)
+            if available is None:
+                available = self._representations(target)
             if not available:
                 self._error(404, "not found", head)
                 return
