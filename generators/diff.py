@@ -252,7 +252,17 @@ def _subject_of(pointer: list[str], root_name: str) -> str:
     return ".".join(out) if out else root_name
 
 
-def read_schema_constraints(folder: Path) -> tuple[dict, set]:
+def _unversioned(value, base: str | None):
+    """``value`` with this vocabulary's versioned context URLs (``<base><version>/context.jsonld``,
+    which each version's schemas require of a credential) made version-free, so that they compare
+    equal across versions: a credential is judged by the version its context names."""
+    if base is None or base not in json.dumps(value):
+        return value
+    rx = re.escape(base) + r"[0-9A-Za-z._+-]+/context\.jsonld"
+    return json.loads(re.sub(rx, base + "{version}/context.jsonld", json.dumps(value)))
+
+
+def read_schema_constraints(folder: Path, base: str | None = None) -> tuple[dict, set]:
     """({(subject, keyword, location): value}, {location of every schema object}) for every
     constraint keyword (CONSTRAINTS) in schemas/*.json; a definition shared by several schema
     files counts once (its location is its pointer under $defs). Values compare as JSON;
@@ -280,7 +290,7 @@ def read_schema_constraints(folder: Path) -> tuple[dict, set]:
             nodes.add(at)
             for k, v in node.items():
                 if k in CONSTRAINTS:
-                    out.setdefault((_subject_of(ptr, f.stem), k, at), v)
+                    out.setdefault((_subject_of(ptr, f.stem), k, at), _unversioned(v, base))
                     if k in ("contains", "propertyNames", "patternProperties", "additionalProperties",
                              "unevaluatedProperties", "dependentRequired"):
                         continue  # compared whole
@@ -487,7 +497,7 @@ def compare(old: Path | None, new: Path, project) -> list[dict]:
         if d not in {c["subject"] for c in changes}:
             _change(changes, "schema-definition-removed", d, "", True, "schemas")
     # constraints (patterns, bounds, formats, contains, closedness) where the schema node is in both
-    (oc_, onodes), (nc_, nnodes) = read_schema_constraints(old), read_schema_constraints(new)
+    (oc_, onodes), (nc_, nnodes) = read_schema_constraints(old, base), read_schema_constraints(new, base)
     constrained: set[tuple[str, str]] = set()
     for key in sorted(set(oc_) | set(nc_)):
         subject, keyword, at = key

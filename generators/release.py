@@ -127,7 +127,7 @@ def check_version(project, version: str, artifacts: Path | None) -> dict:
         from .diff import compare
 
         changes = compare(project.releases_dir / prev, artifacts, project)
-        changes += sample_regressions(project, project.releases_dir / prev, artifacts)
+        changes += sample_regressions(project, project.releases_dir / prev, artifacts, version)
         need, why = required_bump(prev, changes)
         have = bump_kind(prev, version)
         info.update(changes=changes, required=need, bump=have)
@@ -164,12 +164,12 @@ def release_samples(project, previous: Path) -> list[Path]:
     return frozen or sorted((project.samples_dir / "valid").glob("*.json"))
 
 
-def sample_regressions(project, previous: Path, artifacts: Path) -> list[dict]:
-    """The previous release's valid samples that the new artifacts reject: one breaking change
-    (``sample-invalidated``) each, with the first error. Each sample is validated with its CRM
-    context pointed at the artifacts being compared (first the previous release's: a sample
+def sample_regressions(project, previous: Path, artifacts: Path, version: str) -> list[dict]:
+    """The previous release's valid samples that the new artifacts (of ``version``) reject: one
+    breaking change (``sample-invalidated``) each, with the first error. Each sample names the
+    context of the artifacts it is checked against (first the previous release's: a sample
     already invalid there does not count), so the verdict is the artifacts', whatever version the
-    sample names."""
+    sample was written for."""
     if not ((previous / "context.jsonld").is_file() and (artifacts / "context.jsonld").is_file()):
         return []
     from .limits import read_json_document
@@ -179,12 +179,14 @@ def sample_regressions(project, previous: Path, artifacts: Path) -> list[dict]:
     for path in release_samples(project, previous):
         doc, problem = read_json_document(str(path))
         if problem is None and isinstance(doc, dict):
-            docs.append((path.name, _with_context(doc, project, project.context_url())))
+            docs.append((path.name, doc))
     if not docs:
         return []
-    before = Validator(project, previous, jobs=1).validate_documents(docs)
-    valid = [d for d, r in zip(docs, before) if r.valid]
-    after = Validator(project, artifacts, jobs=1).validate_documents(valid) if valid else []
+    before_url, after_url = project.context_url(previous.name), project.context_url(version)
+    before = Validator(project, previous, jobs=1, artifacts_version=previous.name).validate_documents(
+        [(name, _with_context(doc, project, before_url)) for name, doc in docs])
+    valid = [(name, _with_context(doc, project, after_url)) for (name, doc), r in zip(docs, before) if r.valid]
+    after = Validator(project, artifacts, jobs=1, artifacts_version=version).validate_documents(valid) if valid else []
     out = []
     for (name, _doc), r in zip(valid, after):
         if not r.valid:

@@ -314,7 +314,8 @@ def _quiet_rdflib() -> None:
 
 class Validator:
     def __init__(self, project: Project, artifacts: Path | None = None, extra_contexts: dict[str, Path] | None = None,
-                 shacl_engine: str = "compiled", fast_paths: bool = True, jobs: int | None = None):
+                 shacl_engine: str = "compiled", fast_paths: bool = True, jobs: int | None = None,
+                 artifacts_version: str | None = None):
         _quiet_rdflib()
         if shacl_engine not in SHACL_ENGINES:
             raise UsageError(f"unknown SHACL engine {shacl_engine!r}", hint=f"use one of: {', '.join(SHACL_ENGINES)}")
@@ -326,18 +327,21 @@ class Validator:
         self.sets: dict[str, ArtifactSet] = {}  # context URL -> artifacts
         self._untp_layers: dict[tuple[str, str], SchemaLayer | None] = {}
         self._context_defects: dict[tuple, str | None] = {}
-        working_url = project.context_url()
+        # ``artifacts`` are those of ``artifacts_version`` (default: the working version), at its context URL
+        version = artifacts_version or project.working_version
+        working_url = project.context_url(version)
         wdir = Path(artifacts) if artifacts else project.default_out / project.working_version
         if artifacts and not (wdir / "context.jsonld").exists():
             raise UsageError(f"no context.jsonld in {wdir}", hint="pass the folder of one built version, e.g. build/site/working")
         if (wdir / "context.jsonld").exists():
-            self.sets[working_url] = ArtifactSet.from_dir(project.working_version, wdir, working_url)
+            self.sets[working_url] = ArtifactSet.from_dir(version, wdir, working_url)
         else:
             self.sets[working_url] = ArtifactSet.generate(project)
         if project.releases_dir.is_dir():
             for d in sorted(p for p in project.releases_dir.iterdir() if (p / "context.jsonld").is_file()):
                 url = project.context_url(d.name)
-                self.sets[url] = ArtifactSet.from_dir(d.name, d, url)
+                if url not in self.sets:
+                    self.sets[url] = ArtifactSet.from_dir(d.name, d, url)
         for url, s in self.sets.items():
             self.registry.add(url, s.context, crm=True)
         for url, path in (extra_contexts or {}).items():
