@@ -51,21 +51,16 @@ def crash_message(command: str, exc: BaseException) -> str:
 
 def run_isolated(batch, items: list, crashed) -> list:
     """``batch(items)`` -> one result per item. When it raises an unexpected exception (a bug),
-    every item is run alone, so that one item's crash costs only that item its result:
-    ``crashed(item, exc)`` gives the result of an item whose own run raises. Errors meant for
-    people (CrmVocabError) and interrupts pass through."""
+    the items are split in halves and each half run again, down to single items, so that a crash
+    costs only the item(s) that cause it their result (``crashed(item, exc)``), and a batch of n
+    with k such items costs about k log n extra runs. Errors meant for people (CrmVocabError) and
+    interrupts pass through."""
     try:
         return batch(items)
     except (CrmVocabError, KeyboardInterrupt):
         raise
-    except Exception:  # noqa: BLE001 - find the item(s) that crash; the others keep their results
-        pass
-    out = []
-    for item in items:
-        try:
-            out.extend(batch([item]))
-        except (CrmVocabError, KeyboardInterrupt):
-            raise
-        except Exception as exc:  # noqa: BLE001 - reported in that item's result
-            out.append(crashed(item, exc))
-    return out
+    except Exception as exc:  # noqa: BLE001 - find the item(s) that crash; the others keep their results
+        if len(items) == 1:
+            return [crashed(items[0], exc)]
+    half = len(items) // 2
+    return run_isolated(batch, items[:half], crashed) + run_isolated(batch, items[half:], crashed)
