@@ -374,7 +374,7 @@ def build(project: Project, out: Path | None = None, *, steps=STEPS, quiet: bool
         build.last_skipped = True
         return out
     build.last_skipped = False
-    with staged_directory(out) as stage:
+    with staged_directory(out, legacy_markers=(STAMP,)) as stage:
         ctx = BuildContext(project=project, out=stage, version=project.working_version, quiet=quiet,
                            casefolded={} if case_insensitive(stage) else None)
         steps = tuple(steps)

@@ -24,8 +24,8 @@ from pathlib import Path
 from .errors import UsageError
 from .mappingdata import (
     BROAD, COLUMNS, CRITERIA_PREFIX, ERROR, EXACT, NARROW, NO_TERM_FOUND, RELATED, REPORT,
-    SSSOM_MAPPING_SLOTS, STYLE, Finding, Mapping, RawCrosswalk, Tree, TreeRead, _s, expected_curie_map,
-    quote_tsv_cell, read_tree,
+    SSSOM_MAPPING_SLOTS, STYLE, Finding, Mapping, RawCrosswalk, Tree, TreeRead, _s, editable_value,
+    expected_curie_map, read_tree, strip_would_requote,
 )
 
 #: every rule id, with the short description `--list-rules` prints (and the docs use)
@@ -41,7 +41,9 @@ RULES: dict[str, str] = {
     "empty-file": "the file is empty",
     "missing-file": "criteria.yaml or curators.tsv is missing",
     "file-name": "a file is not named as the layout requires",
+    "symlink-outside": "a mapping file that is a symlink leading out of the mappings folder (not read)",
     "yaml-syntax": "YAML (a catalogue, the criteria or a metadata block) does not parse",
+    "yaml-alias": "YAML aliases (*name) in a mapping file (an alias bomb expands a few bytes into billions of values)",
     "duplicate-key": "a YAML key appears twice in one mapping",
     "structure": "the YAML is not laid out as DEVELOPING.md says",
     # crosswalk metadata and columns
@@ -94,6 +96,7 @@ RULES: dict[str, str] = {
     "unknown-key": "a YAML key the layout does not have",
     "missing-key": "a required YAML key is missing or empty",
     "invalid-id": "an id that does not match its pattern",
+    "invalid-slug": "a catalogue's version_slug that is not letters, digits, '.', '_' and '-'",
     "duplicate-id": "an id defined twice",
     "duplicate-prefix": "two catalogues with one CURIE prefix",
     "invalid-prefix": "a catalogue prefix that is not uppercase letters/digits, or is reserved",
@@ -120,7 +123,7 @@ RECOGNISING = (EXACT, BROAD, NARROW)
 #: fixes that rewrite rows or the column header, so need a file whose columns and rows line up
 ROW_FIXES = frozenset({"field-whitespace", "column-order", "row-order", "trailing-whitespace"})
 #: findings after which a file's rows are incomplete (coverage is not reported for it)
-STRUCTURAL = frozenset({"unreadable", "encoding", "empty-file", "yaml-syntax", "missing-metadata", "missing-columns",
+STRUCTURAL = frozenset({"unreadable", "encoding", "empty-file", "yaml-syntax", "yaml-alias", "missing-metadata", "missing-columns",
                         "missing-column", "duplicate-column", "column-count", "no-rows"})
 
 
@@ -635,48 +638,100 @@ def _write_if_changed(path: Path, text: str) -> bool:
 
 
 def _fix_header(raw: RawCrosswalk, project, catalogue, scheme: str) -> list[str]:
-    """Header lines with trailing whitespace stripped, curie_map and mapping_set_id set from the project."""
+    """The metadata lines with trailing whitespace stripped, and curie_map and mapping_set_id set
+    from the project. Lossless by construction: a wrong value is replaced where it stands (its
+    quotes, and whatever follows it on the line, comments included, stay), a missing curie_map
+    entry is a new line after the last one (or a new block at the top), and every other line --
+    free ``#`` comments among them -- is kept as it is."""
     lines = [ln.rstrip(" \t") for _, ln in raw.header_lines]
     meta = raw.metadata if isinstance(raw.metadata, dict) else None
     if meta is None:
         return lines
+    at = {ln_no: i for i, (ln_no, _) in enumerate(raw.header_lines)}
+    first = raw.meta_line_offset + 1  # the file line of the metadata YAML's line 0
 
-    def block_of(key: str) -> tuple[int, int] | None:
-        """Index range [a, b) of the header lines of a top-level key (the key line and its indented continuation)."""
-        for a, ln in enumerate(lines):
-            body = ln[1:]
-            if body.startswith(f"{key}:"):
-                b = a + 1
-                while b < len(lines) and (lines[b][1:2] in (" ", "\t") or not lines[b][1:].strip()):
-                    b += 1
-                return a, b
-        return None
+    def index(mark) -> int | None:
+        return at.get(mark.line + first)
 
-    replacements: list[tuple[int, int, list[str]]] = []
+    edits: list[tuple[int, int, int, str]] = []  # (header index, start column, end column, new text)
+    inserts: list[tuple[int, list[str]]] = []  # (header index to insert before, lines)
+
+    def replace_value(d, key, value: str) -> None:
+        if not editable_value(d, key):
+            return  # reported as not fixable by the check
+        start, end, style = d.value_marks[key]
+        i = index(start)
+        if i is None:
+            return
+        quote = style if style in ("'", '"') else ""
+        edits.append((i, start.column + 1, end.column + 1, f"{quote}{value}{quote}"))
+
+    want = expected_curie_map(project, catalogue)
     cmap = meta.get("curie_map")
-    if isinstance(cmap, dict) or cmap is None:
+    if "curie_map" not in meta:
+        inserts.append((0, ["#curie_map:"] + [f"#  {k}: {v}" for k, v in sorted(want.items())]))
+    elif isinstance(cmap, dict) or cmap is None:
         current = {str(k): (_s(v) or "") for k, v in (cmap or {}).items()}
-        want = expected_curie_map(project, catalogue)
-        merged = dict(current)
-        merged.update(want)
-        if merged != current:
-            rng = block_of("curie_map")
-            new = ["#curie_map:"] + [f"#  {k}: {v}" for k, v in sorted(merged.items())]
-            if rng is None:
-                replacements.append((0, 0, new))
-            else:
-                replacements.append((rng[0], rng[1], new))
+        missing = {k: v for k, v in sorted(want.items()) if k not in current}
+        wrong = [k for k in current if k in want and current[k] != want[k]]
+        start, end, style = meta.value_marks["curie_map"]
+        one_line_flow = style == "flow" and start.line == end.line and index(start) is not None
+        if one_line_flow:  # {A: x} on one line: the whole mapping, written again on that line
+            if missing or wrong:
+                merged = {**current, **want}
+                edits.append((index(start), start.column + 1, end.column + 1,
+                              "{" + ", ".join(f"{k}: {v}" for k, v in merged.items()) + "}"))
+        elif isinstance(cmap, dict):
+            for k in wrong:
+                replace_value(cmap, next(x for x in cmap if str(x) == k), want[k])
+        if missing and style != "flow":
+            key_i = index(meta.key_marks["curie_map"])
+            if cmap:  # after the last entry, indented like the first
+                keys = list(cmap)
+                indent = " " * cmap.key_marks[keys[0]].column
+                last = max(index(cmap.key_marks[k]) or 0 for k in keys)
+                for k in keys:
+                    s_, e_, _ = cmap.value_marks[k]
+                    if index(e_) is not None and e_.line > s_.line:
+                        last = max(last, index(e_) - (1 if e_.column == 0 else 0))
+            else:  # an empty value (or null): the entries go under the key
+                indent, last = "  ", key_i
+                if start.column != end.column and index(start) == key_i:  # an explicit null / ~ / {}
+                    edits.append((key_i, start.column + 1, end.column + 1, ""))
+            if last is not None:
+                for k, v in missing.items():  # in sorted place among sorted entries, else after them
+                    after = [x for x in (cmap or {}) if str(x) > k and index(cmap.key_marks[x]) is not None]
+                    at_i = index(cmap.key_marks[after[0]]) if after and list(map(str, cmap)) == sorted(map(str, cmap)) else last + 1
+                    inserts.append((at_i, [f"#{indent}{k}: {v}"]))
     want_id = f"{project.base_iri}crosswalks/{scheme}"
     if _s(meta.get("mapping_set_id")) and _s(meta.get("mapping_set_id")) != want_id:
-        rng = block_of("mapping_set_id")
-        if rng is not None:
-            replacements.append((rng[0], rng[1], [f"#mapping_set_id: {want_id}"]))
-    for a, b, new in sorted(replacements, reverse=True):
-        lines[a:b] = new
+        replace_value(meta, "mapping_set_id", want_id)
+    for i, a, b, text in sorted(edits, reverse=True):
+        lines[i] = (lines[i][:a] + text + lines[i][b:]).rstrip(" \t") if text == "" else lines[i][:a] + text + lines[i][b:]
+    for _, (at_i, new) in sorted(enumerate(inserts), key=lambda t: (t[1][0], t[0]), reverse=True):
+        lines[at_i:at_i] = new  # (several at one place: last first, so they end up in order)
     return lines
 
 
+def _fixed_cell(raw: str) -> str:
+    """One cell as written, without the spaces around it (inside its quotes too, when the whole
+    cell is quoted). Nothing else changes; spaces before a quote stay (see strip_would_requote)."""
+    if strip_would_requote(raw):
+        return raw.rstrip()
+    s = raw.strip()
+    if len(s) >= 2 and s[0] == s[-1] == '"' and '"' not in s[1:-1].replace('""', ""):
+        inner = s[1:-1]
+        if inner != inner.strip():
+            s = '"' + inner.strip() + '"'
+    return s
+
+
 def fix_crosswalk(path: Path, raw: RawCrosswalk, project, catalogue) -> bool:
+    """Rewrite one crosswalk with its fixable problems repaired. Lossless by construction: the
+    output is made of the input's lines -- the metadata lines (``_fix_header``), the column header
+    and each row as its cells *as written* (``RawRow.raw_cells``), only moved (columns, rows) or
+    stripped of surrounding spaces, and every ``#`` line among the rows, which moves with the row
+    after it (at the end: stays at the end). Only blank lines, a BOM and CR line ends go."""
     text, _ = _normalise_text(path)
     if text is None:
         return False
@@ -698,17 +753,18 @@ def fix_crosswalk(path: Path, raw: RawCrosswalk, project, catalogue) -> bool:
     want = canonical_columns(cols)
     perm = [cols.index(c) for c in want]
     idx = {c: i for i, c in enumerate(cols)}
+    raw_cols = raw.raw_columns or raw.columns
+    column_line = "\t".join(_fixed_cell(raw_cols[j]) for j in perm)
+    comments = sorted(raw.comments)
     rows = []
     for r in raw.rows:
-        cells = r.cells[: len(cols)]
-        clean = [c.strip() for c in cells]
-        if perm == list(range(len(cols))) and clean == r.cells and r.text.split("\t") == r.cells:
-            out = r.text  # untouched: keep the exact bytes (and quoting)
-        else:
-            out = "\t".join(quote_tsv_cell(clean[j]) for j in perm)
-        rows.append((_row_key(r.cells, idx), out))
+        notes = []
+        while comments and comments[0][0] < r.line:
+            notes.append(comments.pop(0)[1])
+        cells = r.raw_cells or r.cells
+        rows.append((_row_key(r.cells, idx), notes, "\t".join(_fixed_cell(cells[j]) for j in perm)))
     rows.sort(key=lambda t: t[0])  # stable: equal keys (duplicates) keep their order
-    body = header + ["\t".join(want)] + [o for _, o in rows]
+    body = header + [column_line] + [ln for _, notes, out in rows for ln in (*notes, out)] + [c for _, c in comments]
     return _write_if_changed(path, "\n".join(body) + "\n")
 
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
-from .errors import CrmVocabError, UsageError
+from .errors import INTERNAL_EXIT, CrmVocabError, UsageError, crash_message
 
 DISTRIBUTION = "untp-crm-vocab"
 DESCRIPTION = "UNTP Critical Raw Materials vocabulary toolkit: one command line for every job."
@@ -45,12 +46,15 @@ EXIT_CODES = """exit codes:
   0    success
   1    findings (validate: a file is invalid; check: problems found) or a failed build
   2    usage error, unusable input, no project found, or a missing optional dependency
+  3    internal error (a bug in the toolkit: the message says where to report it)
+  4    validate: every file is valid, but some are UNTP credentials only (no CRM context)
   130  interrupted"""
 
 DEFAULT_EXIT_CODES = """exit codes:
   0    success
   1    the command failed on the project's sources
-  2    usage error, unusable input, no project found, or a missing optional dependency"""
+  2    usage error, unusable input, no project found, or a missing optional dependency
+  3    internal error (a bug in the toolkit: the message says where to report it)"""
 
 PROJECT_HELP = ("project root (default: $CRM_VOCAB_PROJECT, else the current folder or the nearest "
                 "parent whose pyproject.toml has a [tool.crm-vocab] table)")
@@ -138,6 +142,13 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # noqa: BLE001 - a bug: one line and its own exit code, never a traceback
+        if os.environ.get("CRM_VOCAB_DEBUG"):
+            import traceback
+
+            traceback.print_exc()
+        print(crash_message(args.command, exc), file=sys.stderr)
+        return INTERNAL_EXIT
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -117,7 +117,7 @@ def jsonld(g, prefixes: dict[str, str]) -> str:
 
 
 def _is_iri(s: str | None) -> bool:
-    return bool(s) and re.match(r"^https?://\S+$", s) is not None
+    return bool(s) and re.match(r"^https?://\S+\Z", s) is not None
 
 
 # ---- criteria ---------------------------------------------------------------------------------------

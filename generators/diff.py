@@ -3,17 +3,25 @@
 OLD and NEW are version names (the working build, ``build/site/<working>/``, or a release,
 ``site/releases/<version>/``) or artifact folders. Only the artifact files are read, so any two
 folders compare: ``vocabulary.ttl`` (terms, kinds, definitions, ranges), ``context.jsonld``
-(term entries), ``schemas/*.json`` (properties, required, multivalued, enums), ``shapes.ttl``
-(min/max counts, value types, ``sh:in``) and ``crosswalks/*.sssom.tsv`` (mappings).
+(term entries), ``schemas/*.json`` (properties, required, multivalued, enums, and every
+constraint keyword: patterns, bounds, formats, ``contains``, ``const``, closedness ...),
+``shapes.ttl`` (min/max counts, value types, ``sh:in``, ``sh:pattern``, length and value bounds,
+``sh:closed``) and ``crosswalks/*.sssom.tsv`` (mappings). Exit 0 after the report; with
+``--fail-on-breaking``, 1 when some change is breaking (for CI); 2 for unusable input.
 
 Breaking (a credential or a consumer valid before may be invalid or misread after):
 removing or renaming a term, changing a term's kind or range, removing a context entry or
 changing its ``@id``/``@type``/``@container``, removing a property from a class, making a property
 required (optional -> required, or a new required property), switching single <-> multivalued,
 narrowing an enumeration (removing a value), raising ``sh:minCount`` or lowering ``sh:maxCount``,
-removing a mapping or re-predicating one so that it recognises less.
-Not breaking: new terms, new optional properties, new enum values, required -> optional, new
-mappings, definition and label edits.
+tightening a constraint (``constraint-narrowed``: a minimum raised, a maximum lowered, a bound
+added, an object closed) or changing one whose effect cannot be ordered (``constraint-changed``:
+a new or different pattern, format, ``contains`` or ``const``), removing a mapping or
+re-predicating one so that it recognises less. A constraint change seen in both the JSON Schemas
+and the shapes is reported once (from the schemas).
+Not breaking: new terms, new optional properties, new enum values, loosened or removed
+constraints (``constraint-widened``, counted as additions like enum-widened), required ->
+optional, new mappings, definition and label edits.
 
 Renames: a term that disappears and a term that appears with the same kind and the same
 non-empty definition (whitespace-normalised) -- or, failing that, the same label and the same range --
@@ -25,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sys
 from pathlib import Path
 
 from .errors import UsageError
@@ -43,6 +52,8 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("new", metavar="NEW", help="version name (working or a release) or artifact folder")
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
     p.add_argument("--out", metavar="DIR", help="build folder holding the working version (default build/site/)")
+    p.add_argument("--fail-on-breaking", action="store_true",
+                   help="exit 1 when a change is breaking (for CI; default: exit 0 after the report)")
 
 
 def resolve_version(project, name: str, build_out: Path | None = None) -> Path:
@@ -204,6 +215,140 @@ def read_schemas(folder: Path) -> dict:
     return out
 
 
+# Constraint keywords of the JSON Schemas, by how a change of value tightens them: "min" (raising
+# it tightens), "max" (lowering it tightens), "exact" (any new or changed value may reject what was
+# valid: a pattern, a format, ``contains``...), "flag" (true tightens), "closed"
+# (additionalProperties: absent/true = open, a schema = restricted, false = closed).
+CONSTRAINTS = {
+    "minimum": "min", "exclusiveMinimum": "min", "minLength": "min", "minItems": "min", "minProperties": "min",
+    "minContains": "min",
+    "maximum": "max", "exclusiveMaximum": "max", "maxLength": "max", "maxItems": "max", "maxProperties": "max",
+    "maxContains": "max",
+    "pattern": "exact", "format": "exact", "contains": "exact", "const": "exact", "multipleOf": "exact",
+    "propertyNames": "exact", "patternProperties": "exact", "dependentRequired": "exact",
+    "uniqueItems": "flag", "additionalProperties": "closed", "unevaluatedProperties": "closed",
+}
+#: keywords whose value is data, not a schema: never walked into
+_NOT_SCHEMAS = {"description", "title", "examples", "default", "$comment", "enum", "const", "required"}
+#: SHACL constraint -> the JSON Schema keyword it matches (a change seen in both is reported once)
+SHACL_CONSTRAINTS = {
+    "pattern": "pattern", "flags": "pattern", "minLength": "minLength", "maxLength": "maxLength",
+    "minInclusive": "minimum", "maxInclusive": "maximum", "minExclusive": "exclusiveMinimum",
+    "maxExclusive": "exclusiveMaximum",
+}
+
+
+def _subject_of(pointer: list[str], root_name: str) -> str:
+    """``$defs/Facility/properties/countryOfOperation`` -> ``Facility.countryOfOperation``."""
+    out: list[str] = []
+    i = 0
+    while i < len(pointer):
+        k = pointer[i]
+        if k in ("$defs", "definitions") and i + 1 < len(pointer):
+            out = [pointer[i + 1]]
+            i += 2
+            continue
+        if k == "properties" and i + 1 < len(pointer):
+            out.append(pointer[i + 1])
+            i += 2
+            continue
+        if k in ("items", "additionalItems"):
+            out[-1:] = [(out[-1] if out else root_name) + "[]"]
+        i += 1
+    return ".".join(out) if out else root_name
+
+
+def _unversioned(value, base: str | None):
+    """``value`` with this vocabulary's versioned context URLs (``<base><version>/context.jsonld``,
+    which each version's schemas require of a credential) made version-free, so that they compare
+    equal across versions: a credential is judged by the version its context names."""
+    if base is None or base not in json.dumps(value):
+        return value
+    rx = re.escape(base) + r"[0-9A-Za-z._+-]+/context\.jsonld"
+    return json.loads(re.sub(rx, base + "{version}/context.jsonld", json.dumps(value)))
+
+
+def read_schema_constraints(folder: Path, base: str | None = None) -> tuple[dict, set]:
+    """({(subject, keyword, location): value}, {location of every schema object}) for every
+    constraint keyword (CONSTRAINTS) in schemas/*.json; a definition shared by several schema
+    files counts once (its location is its pointer under $defs). Values compare as JSON;
+    ``contains``, ``propertyNames`` and a schema-valued ``additionalProperties`` whole."""
+    sdir = folder / "schemas"
+    out: dict = {}
+    nodes: set = set()
+    if not sdir.is_dir():
+        return out, nodes
+    for f in sorted(sdir.glob("*.json")):
+        try:
+            data = json.loads(f.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"cannot parse {f}: {exc}", where=str(f)) from None
+        stack = [(data, [])]
+        while stack:
+            node, ptr = stack.pop()
+            if isinstance(node, list):
+                stack.extend((v, ptr + [str(i)]) for i, v in enumerate(node))
+                continue
+            if not isinstance(node, dict):
+                continue
+            at = "/".join(ptr)
+            at = at if ptr and ptr[0] in ("$defs", "definitions") else f"{f.stem}#{at}"
+            nodes.add(at)
+            for k, v in node.items():
+                if k in CONSTRAINTS:
+                    out.setdefault((_subject_of(ptr, f.stem), k, at), _unversioned(v, base))
+                    if k in ("contains", "propertyNames", "patternProperties", "additionalProperties",
+                             "unevaluatedProperties", "dependentRequired"):
+                        continue  # compared whole
+                if k in _NOT_SCHEMAS or (k == "properties" and not isinstance(v, dict)):
+                    continue
+                if isinstance(v, (dict, list)):
+                    stack.append((v, ptr + [k]))
+    return out, nodes
+
+
+def _is_zero(keyword: str, value) -> bool:
+    return keyword in ("minLength", "minItems", "minProperties", "minContains") and value == 0
+
+
+def classify_constraint(keyword: str, old, new) -> tuple[str, bool] | None:
+    """(kind, breaking) of a constraint going from ``old`` to ``new`` (None: absent), or None when
+    nothing changes in effect. Tightening is breaking: a credential valid before may fail."""
+    how = CONSTRAINTS.get(keyword, "exact")
+    if how == "closed":
+        def level(v):
+            return 0 if v is None or v is True or v == {} else (2 if v is False else 1)
+        a, b = level(old), level(new)
+        if a == b:
+            return None if old == new else ("constraint-changed", True)
+        return ("constraint-narrowed", True) if b > a else ("constraint-widened", False)
+    if how == "flag":
+        a, b = bool(old), bool(new)
+        return None if a == b else (("constraint-narrowed", True) if b else ("constraint-widened", False))
+    if old is None and (new is None or _is_zero(keyword, new)) or new is None and _is_zero(keyword, old):
+        return None
+    if old == new:
+        return None
+    if new is None:
+        return ("constraint-widened", False)
+    if how in ("min", "max") and old is not None:
+        try:
+            tighter = float(new) > float(old) if how == "min" else float(new) < float(old)
+        except (TypeError, ValueError):
+            return ("constraint-changed", True)
+        return ("constraint-narrowed", True) if tighter else ("constraint-widened", False)
+    if how in ("min", "max"):
+        return ("constraint-narrowed", True)
+    return ("constraint-changed", True)
+
+
+def _shown(v) -> str:
+    if v is None:
+        return "(none)"
+    text = json.dumps(v, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def read_shapes(folder: Path, base: str) -> dict:
     path = folder / "shapes.ttl"
     if not path.is_file():
@@ -227,8 +372,18 @@ def read_shapes(folder: Path, base: str) -> dict:
                             for v in Collection(g, ins)) if ins is not None else None
             mn, mx = g.value(ps, SH.minCount), g.value(ps, SH.maxCount)
             vtype = g.value(ps, SH.datatype) or g.value(ps, SH["class"]) or g.value(ps, SH.node)
+            constraints = {}
+            for k in SHACL_CONSTRAINTS:
+                v = g.value(ps, SH[k])
+                if v is not None:
+                    constraints[k] = v.toPython() if hasattr(v, "toPython") else str(v)
+                    if not isinstance(constraints[k], (int, float, str, bool)):
+                        constraints[k] = str(v)
             out[(cls, prop)] = {"min": int(mn) if mn is not None else 0, "max": int(mx) if mx is not None else None,
-                                "in": values, "type": _local(str(vtype), base) if vtype is not None else ""}
+                                "in": values, "type": _local(str(vtype), base) if vtype is not None else "",
+                                "constraints": constraints}
+        closed = g.value(shape, SH.closed)
+        out[(cls, "")] = {"closed": bool(closed.toPython()) if closed is not None else False}
     return out
 
 
@@ -347,6 +502,19 @@ def compare(old: Path | None, new: Path, project) -> list[dict]:
     for d in sorted(set(os_) - set(ns_)):
         if d not in {c["subject"] for c in changes}:
             _change(changes, "schema-definition-removed", d, "", True, "schemas")
+    # constraints (patterns, bounds, formats, contains, closedness) where the schema node is in both
+    (oc_, onodes), (nc_, nnodes) = read_schema_constraints(old, base), read_schema_constraints(new, base)
+    constrained: set[tuple[str, str]] = set()
+    for key in sorted(set(oc_) | set(nc_)):
+        subject, keyword, at = key
+        if at not in onodes or at not in nnodes:
+            continue  # a schema object only one version has (a new or removed property): reported above
+        verdict = classify_constraint(keyword, oc_.get(key), nc_.get(key))
+        if verdict is None:
+            continue
+        kind, breaking = verdict
+        constrained.add((subject, keyword))
+        _change(changes, kind, subject, f"{keyword} {_shown(oc_.get(key))} -> {_shown(nc_.get(key))}", breaking, "schemas")
 
     # ---- SHACL shapes (only what the JSON Schemas did not already report) ----
     osh, nsh = read_shapes(old, base), read_shapes(new, base)
@@ -354,6 +522,11 @@ def compare(old: Path | None, new: Path, project) -> list[dict]:
         cls, prop = key
         a, b = osh.get(key), nsh.get(key)
         subj = f"{cls}.{prop}"
+        if not prop:  # the node shape itself: closedness
+            if a and b and a["closed"] != b["closed"] and (cls, "additionalProperties") not in constrained:
+                kind, breaking = ("constraint-narrowed", True) if b["closed"] else ("constraint-widened", False)
+                _change(changes, kind, cls, f"sh:closed {str(a['closed']).lower()} -> {str(b['closed']).lower()}", breaking, "shapes.ttl")
+            continue
         if a and not b:
             if (cls, prop, "removed") not in seen and cls in {k[0] for k in nsh}:
                 _change(changes, "property-removed", subj, "from shape", True, "shapes.ttl")
@@ -369,6 +542,14 @@ def compare(old: Path | None, new: Path, project) -> list[dict]:
             _change(changes, "cardinality-changed", subj, f"maxCount {a['max'] or '*'} -> {b['max'] or '*'}", narrower, "shapes.ttl")
         if a["type"] != b["type"] and (cls, prop, "type") not in seen:
             _change(changes, "range-changed", subj, f"{a['type'] or '-'} -> {b['type'] or '-'}", True, "shapes.ttl")
+        for k in sorted(set(a["constraints"]) | set(b["constraints"])):
+            keyword = SHACL_CONSTRAINTS[k]
+            if (subj, keyword) in constrained:
+                continue  # the JSON Schema change of the same property, reported above
+            verdict = classify_constraint(keyword, a["constraints"].get(k), b["constraints"].get(k))
+            if verdict is not None:
+                _change(changes, verdict[0], subj, f"sh:{k} {_shown(a['constraints'].get(k))} -> {_shown(b['constraints'].get(k))}",
+                        verdict[1], "shapes.ttl")
         if a["in"] != b["in"] and (cls, prop, "in") not in seen and a["in"] is not None and b["in"] is not None:
             if (tuple(sorted(a["in"])), tuple(sorted(b["in"]))) in enum_moves:
                 continue  # already reported once, on the enumeration itself
@@ -425,4 +606,8 @@ def run(args, project) -> int:
                          indent=2, ensure_ascii=False))
     else:
         print(render_text(args.old, args.new, changes), end="")
+    breaking = summarise(changes)["breaking"]
+    if breaking and getattr(args, "fail_on_breaking", False):
+        print(f"crm-vocab diff: {breaking} breaking change(s) from {args.old} to {args.new}", file=sys.stderr)
+        return 1
     return 0

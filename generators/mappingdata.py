@@ -84,13 +84,16 @@ VERIFICATION = ("V", "R", "?")
 #: confidence that goes with a verification tag at the start of a comment
 TAG_CONFIDENCE = {"V": 0.9, "R": 0.6, "?": 0.3}
 
-CRITERION_ID = re.compile(r"^(GOV|HR|LAB|OHS|ENV)-\d{2}$")
-REQUIREMENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-PREFIX_RE = re.compile(r"^[A-Z][A-Z0-9]*$")
-SCHEME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-CURIE_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_.-]*):(\S+)$")
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-OWNER_RE = re.compile(r"^@[A-Za-z0-9][A-Za-z0-9-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$")
+# Matched whole: "\Z", never "$" (which also matches before a final newline), and ASCII digits
+# only ("\d" is any Unicode digit). These values become IRIs, file names and server rules.
+CRITERION_ID = re.compile(r"^(GOV|HR|LAB|OHS|ENV)-[0-9]{2}\Z")
+REQUIREMENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z")
+VERSION_SLUG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z")
+PREFIX_RE = re.compile(r"^[A-Z][A-Z0-9]*\Z")
+SCHEME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
+CURIE_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_.-]*):(\S+)\Z")
+DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+OWNER_RE = re.compile(r"^@[A-Za-z0-9][A-Za-z0-9-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?\Z")
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 
 #: crosswalk columns, in canonical order (DEVELOPING.md)
@@ -403,7 +406,8 @@ class LineDict(dict):
 
     line: int = 0
     key_lines: dict
-    value_marks: dict
+    value_marks: dict  # key -> (start mark, end mark, scalar style) of its value
+    key_marks: dict  # key -> start mark of the key
     duplicates: list
 
     def line_of(self, key) -> int:
@@ -431,11 +435,21 @@ def _construct(loader, node):
     return loader.construct_object(node, deep=True)
 
 
+def editable_value(d, key) -> bool:
+    """Whether ``check --fix`` can replace the value of ``d[key]`` where it stands: a scalar (plain
+    or quoted, not a ``|``/``>`` block) or a flow collection, on one line."""
+    marks = getattr(d, "value_marks", {}).get(key)
+    if marks is None:
+        return False
+    start, end, style = marks
+    return start.line == end.line and style not in ("|", ">")
+
+
 def _construct_mapping(loader, node, deep=False):
     loader.flatten_mapping(node)
     d = LineDict()
     d.line = node.start_mark.line + 1
-    d.key_lines, d.value_marks, d.duplicates = {}, {}, []
+    d.key_lines, d.value_marks, d.key_marks, d.duplicates = {}, {}, {}, []
     for k_node, v_node in node.value:
         key = _construct(loader, k_node)
         try:
@@ -446,7 +460,9 @@ def _construct_mapping(loader, node, deep=False):
             d.duplicates.append((key, k_node.start_mark.line + 1))
         d[key] = _construct(loader, v_node)
         d.key_lines[key] = k_node.start_mark.line + 1
-        d.value_marks[key] = (v_node.start_mark, v_node.end_mark, getattr(v_node, "style", None))
+        style = "flow" if getattr(v_node, "flow_style", False) else getattr(v_node, "style", None)
+        d.value_marks[key] = (v_node.start_mark, v_node.end_mark, style)
+        d.key_marks[key] = k_node.start_mark
     return d
 
 
@@ -462,7 +478,17 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _constr
 
 
 def parse_yaml(text: str, path: Path, sink: Sink, *, line_offset: int = 0, what: str = "YAML"):
-    """Parse YAML text; a syntax error becomes a `yaml-syntax` finding and None is returned."""
+    """Parse YAML text; a syntax error becomes a `yaml-syntax` finding and None is returned, and so
+    does any alias (`*name`): mapping files write their values out, and an alias bomb of a few
+    hundred bytes expands into billions of values (untp_crm_vocab.limits)."""
+    from .limits import yaml_aliases
+
+    aliases = yaml_aliases(text)
+    if aliases:
+        shown = ", ".join(f"*{name} (line {ln + line_offset})" for ln, name in aliases[:5]) + (" ..." if len(aliases) > 5 else "")
+        _fnd(sink, path, aliases[0][0] + line_offset, "yaml-alias", f"{what} uses YAML aliases: {shown}",
+             "write each value out in full (mapping files may not use &anchors and *aliases)")
+        return None
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
@@ -627,6 +653,9 @@ def read_catalogue(path: Path, sink: Sink) -> Catalogue | None:
         _fnd(sink, path, _line(data, "prefix"), "invalid-prefix", f"prefix {prefix!r} must be uppercase letters and digits, starting with a letter", f"use e.g. {re.sub(r'[^A-Z0-9]', '', prefix.upper()) or 'SCHEME'}", field="prefix")
     elif prefix in (CRITERIA_PREFIX, CURATOR_PREFIX) or prefix.lower() in BUILTIN_PREFIXES:
         _fnd(sink, path, _line(data, "prefix"), "invalid-prefix", f"prefix {prefix!r} is reserved", "choose another prefix for this scheme", field="prefix")
+    vslug = _s(data.get("version_slug"))
+    if vslug and not VERSION_SLUG_RE.match(vslug):
+        _fnd(sink, path, _line(data, "version_slug"), "invalid-slug", f"version_slug {vslug!r} must match [A-Za-z0-9][A-Za-z0-9._-]* (it is an IRI segment and a folder name)", "use letters, digits, '.', '_' and '-' only, e.g. \"2018\" or \"v1.0\"", field="version_slug")
     owner = _s(data.get("owner_team"))
     if owner and not OWNER_RE.match(owner):
         _fnd(sink, path, _line(data, "owner_team"), "invalid-owner", f"owner_team {owner!r} is not a GitHub @user or @org/team", "write it as \"@org/team\"", field="owner_team")
@@ -750,6 +779,8 @@ class RawRow:
     line: int
     cells: list[str]
     text: str
+    #: the cells as written (split_tsv_raw), for --fix to move without rewriting
+    raw_cells: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -760,26 +791,75 @@ class RawCrosswalk:
     header_lines: list[tuple[int, str]] = field(default_factory=list)  # (line, text) incl. '#'
     column_line: int | None = None
     columns: list[str] = field(default_factory=list)
+    raw_columns: list[str] = field(default_factory=list)  # as written (split_tsv_raw)
     rows: list[RawRow] = field(default_factory=list)
     metadata: dict | None = None
     text: str | None = None
     meta_line_offset: int = 0
+    #: '#' lines after the column header (line, text): reported, and kept by --fix
+    comments: list[tuple[int, str]] = field(default_factory=list)
+
+
+def split_tsv_raw(line: str) -> list[str]:
+    """The cells of one TSV line exactly as written (quotes and all), so that ``"\\t".join`` of
+    them gives the line back. Boundaries as in RFC 4180 with Python csv's lenient reading: a cell
+    that starts with a double quote runs to its closing quote (tabs inside do not split; ``""`` is
+    a quote), then to the next tab; an unclosed quote runs to the end of the line; quotes
+    elsewhere are text. ``check --fix`` moves these strings, never re-writes them."""
+    if '"' not in line:
+        return line.split("\t")
+    cells, start, n = [], 0, len(line)
+    while True:
+        j = start
+        if j < n and line[j] == '"':
+            j += 1
+            while j < n:
+                if line[j] == '"':
+                    if j + 1 < n and line[j + 1] == '"':
+                        j += 2
+                        continue
+                    j += 1
+                    break
+                j += 1
+        k = line.find("\t", j)
+        if k < 0:
+            cells.append(line[start:])
+            return cells
+        cells.append(line[start:k])
+        start = k + 1
+
+
+def tsv_cell_value(raw: str) -> str:
+    """The value of one cell as written (see split_tsv_raw): a quoted start is unquoted (``""`` ->
+    ``"``) and whatever follows its closing quote is kept as text."""
+    if not raw.startswith('"'):
+        return raw
+    out, j, n = [], 1, len(raw)
+    while j < n:
+        c = raw[j]
+        if c == '"':
+            if j + 1 < n and raw[j + 1] == '"':
+                out.append('"')
+                j += 2
+                continue
+            j += 1
+            break
+        out.append(c)
+        j += 1
+    return "".join(out) + raw[j:]
 
 
 def split_tsv_line(line: str) -> list[str]:
-    """Split one TSV line, honouring RFC-4180 double quotes ("a\tb", "" for a quote)."""
+    """Split one TSV line into cell values, honouring RFC-4180 double quotes ("a\tb", "" for a quote)."""
     if '"' not in line:
         return line.split("\t")
-    try:
-        return next(csv.reader([line], delimiter="\t", quotechar='"', strict=False))
-    except (csv.Error, StopIteration):
-        return line.split("\t")
+    return [tsv_cell_value(c) for c in split_tsv_raw(line)]
 
 
-def quote_tsv_cell(value: str) -> str:
-    if any(c in value for c in "\t\n\r") or value.startswith('"'):
-        return '"' + value.replace('"', '""') + '"'
-    return value
+def strip_would_requote(raw: str) -> bool:
+    """Whether removing the spaces around a raw cell would make it start with a quote it did not
+    start with (a quoted cell then, read differently): such a cell is not stripped by --fix."""
+    return not raw.startswith('"') and raw.lstrip().startswith('"')
 
 
 def read_crosswalk_raw(path: Path, sink: Sink) -> RawCrosswalk:
@@ -808,14 +888,17 @@ def read_crosswalk_raw(path: Path, sink: Sink) -> RawCrosswalk:
                 if ln != ln.rstrip(" \t"):
                     _fnd(sink, path, i, "trailing-whitespace", "metadata line ends in spaces or tabs", "run crm-vocab check --fix (strips them)", fixable=True, severity=STYLE)
             else:
+                raw.comments.append((i, ln))
                 _fnd(sink, path, i, "stray-comment", "a '#' line after the metadata block", "move it into the metadata block or delete it (SSSOM allows comments only at the top)")
             continue
         if in_header:
             in_header = False
             raw.column_line = i
-            raw.columns = split_tsv_line(ln)
+            raw.raw_columns = split_tsv_raw(ln)
+            raw.columns = [tsv_cell_value(c) for c in raw.raw_columns]
             continue
-        raw.rows.append(RawRow(line=i, cells=split_tsv_line(ln), text=ln))
+        cells = split_tsv_raw(ln)
+        raw.rows.append(RawRow(line=i, cells=[tsv_cell_value(c) for c in cells], text=ln, raw_cells=cells))
     if not raw.header_lines:
         _fnd(sink, path, 1, "missing-metadata", "no SSSOM metadata block (lines starting with '#') at the top", "add the `#curie_map:` ... `#mapping_date:` block (see DEVELOPING.md)")
     else:
@@ -905,7 +988,10 @@ def read_crosswalk(path: Path, sink: Sink, *, project, catalogue: Catalogue | No
         for c, j in colidx.items():
             v = row.cells[j] if j < len(row.cells) else ""
             if v != v.strip():
-                _fnd(sink, path, row.line, "field-whitespace", f"{c} {v!r} has spaces around it", "run crm-vocab check --fix (strips them)", column=j + 1, field=c, fixable=True, severity=STYLE)
+                if j < len(row.raw_cells) and strip_would_requote(row.raw_cells[j]):
+                    _fnd(sink, path, row.line, "field-whitespace", f"{c} {v!r} has spaces before a quote", "remove the spaces by hand, and quote the whole value if it has a tab (--fix leaves it: the quote would then start a quoted field)", column=j + 1, field=c, severity=STYLE)
+                else:
+                    _fnd(sink, path, row.line, "field-whitespace", f"{c} {v!r} has spaces around it", "run crm-vocab check --fix (strips them)", column=j + 1, field=c, fixable=True, severity=STYLE)
                 v = v.strip()
             values[c] = v
         m = _row_to_mapping(values, row.line, path)
@@ -948,25 +1034,33 @@ def _check_metadata(raw: RawCrosswalk, meta: dict, off: int, sink: Sink, *, proj
     can_fix = not dups
     later = "remove the duplicate key first, then run crm-vocab check --fix"
     expected = expected_curie_map(project, catalogue)
+    # an entry is added in place unless curie_map is a flow mapping over several lines
+    cmap_marks = getattr(meta, "value_marks", {}).get("curie_map")
+    can_add = cmap_marks is None or cmap_marks[2] != "flow" or cmap_marks[0].line == cmap_marks[1].line
+    by_hand = "write curie_map as `#  PREFIX: IRI` lines, one a line, then run crm-vocab check --fix"
     for p, iri in expected.items():
         if not valid_cmap:
             break
         if p not in cmap:
-            _fnd(sink, path, _line(meta, "curie_map", off) if "curie_map" in meta else first, "curie-map", f"curie_map does not declare {p} ({iri})", "run crm-vocab check --fix (adds it)" if can_fix else later, field=f"curie_map.{p}", fixable=can_fix, severity=STYLE)
+            ok = can_fix and can_add
+            _fnd(sink, path, _line(meta, "curie_map", off) if "curie_map" in meta else first, "curie-map", f"curie_map does not declare {p} ({iri})", "run crm-vocab check --fix (adds it)" if ok else (later if not can_fix else by_hand), field=f"curie_map.{p}", fixable=ok, severity=STYLE)
         elif _s(cmap.get(p)) != iri:
-            _fnd(sink, path, _line(cmap, p, off), "curie-map", f"curie_map {p} is {_s(cmap.get(p))!r}, the project says {iri!r}", "run crm-vocab check --fix (sets it from pyproject base-iri)" if can_fix else later, field=f"curie_map.{p}", fixable=can_fix, severity=STYLE)
+            key = next(k for k in cmap if str(k) == p)
+            ok = can_fix and editable_value(cmap, key)
+            _fnd(sink, path, _line(cmap, p, off), "curie-map", f"curie_map {p} is {_s(cmap.get(p))!r}, the project says {iri!r}", "run crm-vocab check --fix (sets it from pyproject base-iri)" if ok else (later if not can_fix else f"set it by hand to {iri}"), field=f"curie_map.{p}", fixable=ok, severity=STYLE)
     for p in cmap:
         p = str(p)
         if p in BUILTIN_PREFIXES and _s(cmap.get(p)) != BUILTIN_PREFIXES[p]:
             _fnd(sink, path, _line(cmap, p, off), "builtin-prefix", f"curie_map redefines the SSSOM built-in prefix {p!r}", f"remove the entry (built-in: {BUILTIN_PREFIXES[p]})", field=f"curie_map.{p}")
-        elif not re.match(r"^[A-Za-z_][A-Za-z0-9_.-]*$", p):
+        elif not re.match(r"^[A-Za-z_][A-Za-z0-9_.-]*\Z", p):
             _fnd(sink, path, _line(cmap, p, off), "invalid-prefix", f"curie_map key {p!r} is not a valid prefix", "use letters, digits, '_', '-', '.'", field="curie_map")
         elif not (_s(cmap.get(p)) or "").startswith(("http://", "https://")):
             _fnd(sink, path, _line(cmap, p, off), "invalid-metadata", f"curie_map {p} is not an http(s) IRI", "give the namespace IRI", field=f"curie_map.{p}")
     msid = _s(meta.get("mapping_set_id"))
     want = f"{project.base_iri}crosswalks/{scheme}"
     if msid and msid != want:
-        _fnd(sink, path, _line(meta, "mapping_set_id", off), "mapping-set-id", f"mapping_set_id is {msid!r}, expected {want!r}", "run crm-vocab check --fix (sets it from pyproject base-iri)" if can_fix else later, field="mapping_set_id", fixable=can_fix, severity=STYLE)
+        ok = can_fix and editable_value(meta, "mapping_set_id")
+        _fnd(sink, path, _line(meta, "mapping_set_id", off), "mapping-set-id", f"mapping_set_id is {msid!r}, expected {want!r}", "run crm-vocab check --fix (sets it from pyproject base-iri)" if ok else (later if not can_fix else f"set it by hand to {want}"), field="mapping_set_id", fixable=ok, severity=STYLE)
     lic = _s(meta.get("license"))
     if lic and lic != LICENSE:
         _fnd(sink, path, _line(meta, "license", off), "license", f"license is {lic!r}; crosswalks are published under {LICENSE}", f"set `#license: {LICENSE}`", field="license")
@@ -1137,6 +1231,22 @@ class Tree:
     def of_project(cls, project) -> "Tree":
         return cls(project.mappings_dir)
 
+    def outside(self, path: Path) -> bool:
+        """Whether ``path``, symlinks resolved, lies outside the tree (such files are not read)."""
+        try:
+            real, root = path.resolve(), self.root.resolve()
+        except (OSError, RuntimeError):  # a symlink loop
+            return True
+        return real != root and root not in real.parents
+
+    def refuse_outside(self, path: Path, sink: Sink) -> bool:
+        """Report ``path`` when it leads out of the tree (rule symlink-outside); True when refused."""
+        if not self.outside(path):
+            return False
+        _fnd(sink, path, None, "symlink-outside", "the file is a symlink (or lies in a symlinked folder) leading out of the mappings folder; it was not read",
+             "replace the symlink with the file itself (mapping files live inside the mappings folder)")
+        return True
+
 
 @dataclass
 class TreeRead:
@@ -1168,7 +1278,8 @@ def _read_tree(tree: Tree, project, sink: Sink) -> TreeRead:
     criteria: dict = {}
     criteria_meta: dict = {}
     if tree.criteria_file.is_file():
-        criteria, criteria_meta = read_criteria(tree.criteria_file, sink)
+        if not tree.refuse_outside(tree.criteria_file, sink):
+            criteria, criteria_meta = read_criteria(tree.criteria_file, sink)
     else:
         _fnd(sink, tree.criteria_file, None, "missing-file", "criteria.yaml is missing", "restore mappings/criteria.yaml")
     catalogues: dict[str, Catalogue] = {}
@@ -1176,6 +1287,8 @@ def _read_tree(tree: Tree, project, sink: Sink) -> TreeRead:
     for p in tree.catalogue_files():
         if p.suffix == ".yml":
             _fnd(sink, p, None, "file-name", "catalogues end in .yaml", f"rename to {p.stem}.yaml")
+        if tree.refuse_outside(p, sink):
+            continue
         cat = read_catalogue(p, sink)
         if cat is None:
             continue
@@ -1189,7 +1302,7 @@ def _read_tree(tree: Tree, project, sink: Sink) -> TreeRead:
         catalogues[cat.scheme] = cat
     curators: dict | None = None
     if tree.curators_file.is_file():
-        curators = read_curators(tree.curators_file, sink)
+        curators = None if tree.refuse_outside(tree.curators_file, sink) else read_curators(tree.curators_file, sink)
     else:
         _fnd(sink, tree.curators_file, None, "missing-file", "curators.tsv is missing", "add curators.tsv (curator_id<TAB>name<TAB>orcid)")
     crosswalks: dict[str, MappingSet] = {}
@@ -1197,6 +1310,8 @@ def _read_tree(tree: Tree, project, sink: Sink) -> TreeRead:
     for p in tree.crosswalk_files():
         if not p.name.endswith(CROSSWALK_SUFFIX):
             _fnd(sink, p, None, "file-name", "crosswalk files are named <scheme>.sssom.tsv", f"rename to {p.name[:-4]}.sssom.tsv")
+            continue
+        if tree.refuse_outside(p, sink):
             continue
         scheme = p.name[: -len(CROSSWALK_SUFFIX)]
         ms, raw = read_crosswalk(p, sink, project=project, catalogue=catalogues.get(scheme), criteria=criteria,

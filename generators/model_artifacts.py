@@ -47,10 +47,12 @@ def load_schema(project: Project):
     from linkml_runtime.loaders import yaml_loader
     from linkml_runtime.linkml_model.meta import SchemaDefinition
 
+    from . import limits
+
     path = project.model_file
     try:
         text = path.read_text(encoding="utf-8")
-        yaml.safe_load(text)
+        limits.yaml_load(text)  # syntax, and no alias bomb before LinkML reads it
     except OSError as exc:
         raise BuildError(f"cannot read the model: {exc}", where=str(path)) from None
     except yaml.YAMLError as exc:

@@ -4,7 +4,8 @@ The artifacts are built afresh with the version name in place of ``working`` (so
 schema ``$id``s and crosswalk IRIs inside the files name the release), copied into a staging folder
 beside ``site/releases/`` and renamed into place in one step; ``site/releases/index.yaml`` records
 the release and moves ``latest``. A release folder is never written again: an existing version is
-refused.
+refused. The release also freezes the project's valid samples (``model/samples/valid/``) into
+``samples/``, with the release's context URL.
 
 Version rules (semver, checked with ``crm-vocab diff`` against the previous release):
 
@@ -14,6 +15,11 @@ Version rules (semver, checked with ``crm-vocab diff`` against the previous rele
 * additions (new terms, optional properties, enum values, mappings) need a minor bump from 1.0.0
   on; while 0.x, where the minor number already signals breaking changes, a patch bump suffices;
 * anything else (definitions, labels) needs at least a patch bump.
+
+Besides the artifact diff, the previous release's valid samples (its ``samples/``, or for an older
+release the project's valid samples that it accepts) are validated against the new artifacts:
+each one that now fails is a breaking change (``sample-invalidated``), so a tightening the diff
+cannot name still needs its bump.
 """
 from __future__ import annotations
 
@@ -27,7 +33,8 @@ from pathlib import Path
 
 from .errors import BuildError, UsageError
 
-SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$")
+# matched whole ("\Z": "$" also matches before a final newline) and ASCII digits only
+SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?\Z")
 ARTIFACT_STEPS = ("untp_crm_vocab.model_artifacts", "untp_crm_vocab.crosswalk_rdf", "untp_crm_vocab.coverage")
 BUMPS = ("none", "patch", "minor", "major")
 
@@ -126,6 +133,7 @@ def check_version(project, version: str, artifacts: Path | None) -> dict:
         from .diff import compare
 
         changes = compare(project.releases_dir / prev, artifacts, project)
+        changes += sample_regressions(project, project.releases_dir / prev, artifacts, version)
         need, why = required_bump(prev, changes)
         have = bump_kind(prev, version)
         info.update(changes=changes, required=need, bump=have)
@@ -137,6 +145,73 @@ def check_version(project, version: str, artifacts: Path | None) -> dict:
                 f"{version} is a {have} bump from {prev}, but {why} since {prev} need a {need} bump:\n{listing}{more}",
                 hint=f"release {_suggest(prev, need)} instead (see: crm-vocab diff {prev} {project.working_version})")
     return info
+
+
+def _crm_context_re(project):
+    return re.compile(re.escape(project.base_iri) + r"[0-9A-Za-z._+-]+/context\.jsonld\Z")
+
+
+def _with_context(doc, project, url: str):
+    """``doc`` with every CRM context URL of its ``@context`` (any version) replaced by ``url``."""
+    rx = _crm_context_re(project)
+    ctx = doc.get("@context")
+    if isinstance(ctx, list):
+        doc = dict(doc, **{"@context": [url if isinstance(c, str) and rx.match(c) else c for c in ctx]})
+    elif isinstance(ctx, str) and rx.match(ctx):
+        doc = dict(doc, **{"@context": url})
+    return doc
+
+
+def release_samples(project, previous: Path) -> list[Path]:
+    """The samples a release froze (``<release>/samples/*.json``); for a release made before
+    releases held samples, the project's ``model/samples/valid/`` (re-checked against that release
+    first, so only those valid for it count)."""
+    frozen = sorted((previous / "samples").glob("*.json"))
+    return frozen or sorted((project.samples_dir / "valid").glob("*.json"))
+
+
+def sample_regressions(project, previous: Path, artifacts: Path, version: str) -> list[dict]:
+    """The previous release's valid samples that the new artifacts (of ``version``) reject: one
+    breaking change (``sample-invalidated``) each, with the first error. Each sample names the
+    context of the artifacts it is checked against (first the previous release's: a sample
+    already invalid there does not count), so the verdict is the artifacts', whatever version the
+    sample was written for."""
+    if not ((previous / "context.jsonld").is_file() and (artifacts / "context.jsonld").is_file()):
+        return []
+    from .limits import read_json_document
+    from .validate import Validator
+
+    docs = []
+    for path in release_samples(project, previous):
+        doc, problem = read_json_document(str(path))
+        if problem is None and isinstance(doc, dict):
+            docs.append((path.name, doc))
+    if not docs:
+        return []
+    before_url, after_url = project.context_url(previous.name), project.context_url(version)
+    before = Validator(project, previous, jobs=1, artifacts_version=previous.name).validate_documents(
+        [(name, _with_context(doc, project, before_url)) for name, doc in docs])
+    valid = [(name, _with_context(doc, project, after_url)) for (name, doc), r in zip(docs, before) if r.valid]
+    after = Validator(project, artifacts, jobs=1, artifacts_version=version).validate_documents(valid) if valid else []
+    out = []
+    for (name, _doc), r in zip(valid, after):
+        if not r.valid:
+            first = (r.errors or r.findings)[0]
+            detail = f"now invalid: {first.path}: {first.message}"
+            out.append({"kind": "sample-invalidated", "subject": name, "detail": detail[:300], "breaking": True,
+                        "source": f"samples/{name}"})
+    return out
+
+
+def _freeze_samples(project, version: str, stage: Path) -> None:
+    """Copy ``model/samples/valid/*.json`` into the release as ``samples/``, their working context
+    URL replaced by the release's: the examples a later release is checked against."""
+    from .fsutil import write_text_atomic
+
+    src = sorted((project.samples_dir / "valid").glob("*.json"))
+    for p in src:
+        text = p.read_text(encoding="utf-8").replace(project.context_url(), project.context_url(version))
+        write_text_atomic(stage / "samples" / p.name, text)
 
 
 def release(project, version: str, source: Path | None = None, dry_run: bool = False) -> dict:
@@ -156,6 +231,8 @@ def release(project, version: str, source: Path | None = None, dry_run: bool = F
             return info
         stage = tmp / "stage"
         shutil.copytree(artifacts, stage, symlinks=False)
+        if not (stage / "samples").exists():
+            _freeze_samples(project, version, stage)
         for p in stage.rglob("*"):
             os.chmod(p, 0o755 if p.is_dir() else 0o644)
         final = project.releases_dir / version

@@ -13,9 +13,11 @@ import argparse
 import json
 import mimetypes
 import os
+import re
+import stat
 import sys
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from .errors import UsageError
 
@@ -43,17 +45,34 @@ def needs_project(args) -> bool:
     return not args.dir
 
 
+#: seconds a connection may stay silent (before or inside a request) before it is closed
+IDLE_TIMEOUT = 10.0
+#: connections the kernel queues while every thread is busy (socketserver's default is 5)
+LISTEN_BACKLOG = 128
+#: the longest path segment looked up (NAME_MAX on Linux and macOS); longer ones are not found
+MAX_SEGMENT_BYTES = 255
+#: a plain version name: what ``latest`` in releases.json must be to be redirected to
+_VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+-]*")
+#: RFC 9110 qvalue, as leniently as the generated Apache/nginx rules read it (any number of decimals)
+_QVALUE = re.compile(r"1(?:\.0*)?|0(?:\.[0-9]*)?")
+
+
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, default=8000, help="TCP port (default 8000; 0 picks a free one)")
     p.add_argument("--dir", metavar="DIR", help="built site folder (default build/site/)")
     p.add_argument("--bind", default="127.0.0.1", help=argparse.SUPPRESS)
+    p.add_argument("--idle-timeout", type=float, default=IDLE_TIMEOUT, metavar="SECONDS",
+                   help=f"close a connection silent for this long (default {IDLE_TIMEOUT:g})")
 
 
 # ---------------------------------------------------------------------------------------------
 # content negotiation
 # ---------------------------------------------------------------------------------------------
 def parse_accept(header: str | None) -> list[tuple[str, float]]:
-    """``Accept`` -> [(media range, q)]; malformed items are ignored, a missing header is */*."""
+    """``Accept`` -> [(media range, q)]; a missing header is */*. Malformed items are ignored,
+    among them an item whose q is not an RFC 9110 qvalue (``nan``, ``inf``, ``2``, ``-1``,
+    ``1e0``, ``.5``): float() would read some of those as a preference. The Apache and nginx rules
+    ignore the same items (tests/conneg_cases.py holds all three to it)."""
     if header is None or not header.strip():
         return [("*/*", 1.0)]
     out = []
@@ -62,15 +81,14 @@ def parse_accept(header: str | None) -> list[tuple[str, float]]:
         rng = parts[0].lower()
         if not rng or "/" not in rng:
             continue
-        q = 1.0
+        q: float | None = 1.0
         for param in parts[1:]:
             k, _, v = param.partition("=")
             if k.strip().lower() == "q":
-                try:
-                    q = max(0.0, min(1.0, float(v.strip())))
-                except ValueError:
-                    q = 0.0
-        out.append((rng, q))
+                v = v.strip()
+                q = float(v) if _QVALUE.fullmatch(v) else None
+        if q is not None:
+            out.append((rng, q))
     return out
 
 
@@ -120,7 +138,17 @@ def link_header(name: str, available: list[str]) -> str:
 # path safety
 # ---------------------------------------------------------------------------------------------
 class Refused(Exception):
-    pass
+    """A request target that is refused (400)."""
+
+
+class NotFound(Exception):
+    """A request target that cannot name anything in the site (404)."""
+
+
+def url_of(segments: list[str], trailing: bool = False) -> str:
+    """A Location for decoded path segments: percent-encoded, so always ASCII and never a header
+    break."""
+    return "/" + "/".join(quote(s, safe="!$&'()*+,;=:@-._~") for s in segments) + ("/" if trailing and segments else "")
 
 
 def safe_relpath(raw_target: str) -> tuple[list[str], bool]:
@@ -129,6 +157,11 @@ def safe_relpath(raw_target: str) -> tuple[list[str], bool]:
     ``/`` or ``\\``, backslashes, NUL and control characters."""
     if not raw_target.startswith("/"):
         raise Refused("the request target must be an absolute path")
+    if not raw_target.isascii():  # raw UTF-8 bytes (http.server read the line as Latin-1)
+        try:
+            raw_target = raw_target.encode("latin-1").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            raise Refused("the path is not UTF-8") from None
     path = urlsplit(raw_target).path if "?" in raw_target or "#" in raw_target else raw_target
     low = path.lower()
     if "\\" in path or "%5c" in low or "%2f" in low or "%00" in low or "\x00" in path:
@@ -141,6 +174,8 @@ def safe_relpath(raw_target: str) -> tuple[list[str], bool]:
             raise Refused("the path is not UTF-8") from None
         if dec in (".", "..") or "/" in dec or "\\" in dec or any(ord(c) < 32 or ord(c) == 127 for c in dec):
             raise Refused("dot segments and control characters are not allowed")
+        if len(dec.encode("utf-8")) > MAX_SEGMENT_BYTES - 8:  # (room for the .jsonld looked up beside it)
+            raise NotFound("no such name")
         segments.append(dec)
     trailing = path.endswith("/")
     return [s for s in segments if s], trailing
@@ -155,18 +190,40 @@ def inside(root: Path, candidate: Path) -> bool:
     return real == root or root in real.parents
 
 
+def _under(root: str, real: str) -> bool:
+    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def file_inside(root: str, parent_real: str | None, path: str) -> bool:
+    """Whether ``path`` is a regular file inside ``root``: a plain file in a folder whose real path
+    (``parent_real``) is inside, or a symlink whose target is a file inside. One ``lstat`` for a
+    plain file (the common case), instead of resolving every candidate's path."""
+    try:
+        st = os.lstat(path)
+    except (OSError, ValueError):
+        return False
+    if stat.S_ISLNK(st.st_mode):
+        real = os.path.realpath(path)
+        return _under(root, real) and os.path.isfile(real)
+    return stat.S_ISREG(st.st_mode) and parent_real is not None and _under(root, parent_real)
+
+
 # ---------------------------------------------------------------------------------------------
 # the server
 # ---------------------------------------------------------------------------------------------
-def make_handler(root: Path):
+def make_handler(root: Path, idle_timeout: float = IDLE_TIMEOUT):
     from http.server import BaseHTTPRequestHandler
 
     root = Path(os.path.realpath(root))
+    root_s = str(root)
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "crm-vocab-serve"
         sys_version = ""
         protocol_version = "HTTP/1.1"
+        timeout = idle_timeout  # a silent connection (before or inside a request) is closed
+        disable_nagle_algorithm = True  # no 40 ms delayed-ACK stall between two writes
+        wbufsize = 65536  # headers and body go out in one send (flushed after each response)
 
         def log_message(self, fmt, *args):  # quiet unless asked
             if os.environ.get("CRM_VOCAB_SERVE_LOG"):
@@ -204,31 +261,61 @@ def make_handler(root: Path):
             self._send(200, body, ctype, headers, head)
 
         def _representations(self, target: Path) -> list[str]:
-            name = target.name
-            return [ext for ext, _m, _c in REPRESENTATIONS
-                    if (target.parent / f"{name}.{ext}").is_file() and inside(root, target.parent / f"{name}.{ext}")]
+            parent = os.path.dirname(str(target))
+            try:
+                parent_real = os.path.realpath(parent)
+            except (OSError, ValueError):
+                return []
+            base = str(target)
+            return [ext for ext, _m, _c in REPRESENTATIONS if file_inside(root_s, parent_real, f"{base}.{ext}")]
 
         def _handle(self, head: bool):
+            """Answer one request; whatever goes wrong, the client gets an answer (404 for a name
+            the file system cannot hold, 500 for a bug), never a dropped connection."""
+            try:
+                self._answer(head)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True
+            except OSError:  # a name too long for the file system, and the like: nothing there
+                self._error(404, "not found", head)
+            except Exception:  # noqa: BLE001 - a bug: answered, and logged when asked
+                if os.environ.get("CRM_VOCAB_SERVE_LOG"):
+                    import traceback
+
+                    traceback.print_exc()
+                self.close_connection = True
+                self._error(500, "internal error", head)
+
+        def _answer(self, head: bool):
             try:
                 segments, trailing = safe_relpath(self.path)
             except Refused as exc:
                 self._error(400, f"bad request: {exc}", head)
                 return
+            except NotFound:
+                self._error(404, "not found", head)
+                return
             if segments[:1] == ["latest"]:
                 latest = _latest(root)
                 if latest:
-                    loc = "/" + "/".join([latest] + segments[1:]) + ("/" if trailing else "")
+                    loc = url_of([latest] + segments[1:], trailing)
                     self._send(302, b"", "text/plain; charset=utf-8", {"Location": loc}, head)
                     return
             target = root.joinpath(*segments) if segments else root
-            if not inside(root, target.parent if not target.exists() else target):
+            try:
+                st = os.stat(target)
+            except (OSError, ValueError):
+                st = None  # not there: the representations beside it are checked one by one
+            if st is not None and not inside(root, target):
                 self._error(404, "not found", head)
                 return
-            if target.is_dir() and not (trailing or not segments) and self._representations(target):
+            is_dir = st is not None and stat.S_ISDIR(st.st_mode)
+            available = None
+            if is_dir and not (trailing or not segments) and (available := self._representations(target)):
                 pass  # a term that is also a folder (an enumeration and its values): negotiate below
-            elif target.is_dir():
+            elif is_dir:
                 if not trailing and segments:
-                    self._send(301, b"", "text/plain; charset=utf-8", {"Location": self.path.split("?")[0] + "/"}, head)
+                    self._send(301, b"", "text/plain; charset=utf-8", {"Location": url_of(segments, True)}, head)
                     return
                 index = target / "index.html"
                 if index.is_file() and inside(root, index):
@@ -236,18 +323,16 @@ def make_handler(root: Path):
                 else:
                     self._error(404, "not found", head)
                 return
-            if target.is_file() and not trailing:
-                if not inside(root, target):
-                    self._error(404, "not found", head)
-                    return
-                self._file(target, head)
+            if st is not None and stat.S_ISREG(st.st_mode) and not trailing:
+                self._file(target, head)  # (inside: checked above)
                 return
             if trailing or not segments:
                 self._error(404, "not found", head)
                 return
             # negotiate among X.html / X.jsonld / X.ttl (never by splitting the name on '.')
             name = segments[-1]
-            available = self._representations(target)
+            if available is None:
+                available = self._representations(target)
             if not available:
                 self._error(404, "not found", head)
                 return
@@ -266,19 +351,25 @@ def _latest(root: Path) -> str | None:
     try:
         data = json.loads((root / "releases.json").read_text(encoding="utf-8"))
         latest = data.get("latest")
-        return latest if isinstance(latest, str) and latest and "/" not in latest and latest not in ("..", ".") else None
+        return latest if isinstance(latest, str) and _VERSION.fullmatch(latest) else None
     except (OSError, ValueError, AttributeError):
         return None
 
 
-def make_server(root: Path, port: int = 0, bind: str = "127.0.0.1"):
+def make_server(root: Path, port: int = 0, bind: str = "127.0.0.1", idle_timeout: float = IDLE_TIMEOUT):
+    """A thread per connection, a listen backlog of LISTEN_BACKLOG, idle connections closed."""
     from http.server import ThreadingHTTPServer
 
     class Server(ThreadingHTTPServer):
         daemon_threads = True
         allow_reuse_address = True
+        request_queue_size = LISTEN_BACKLOG
 
-    return Server((bind, port), make_handler(root))
+        def handle_error(self, request, client_address):  # a client gone away: no traceback
+            if os.environ.get("CRM_VOCAB_SERVE_LOG"):
+                super().handle_error(request, client_address)
+
+    return Server((bind, port), make_handler(root, idle_timeout))
 
 
 def run(args, project) -> int:
@@ -288,8 +379,11 @@ def run(args, project) -> int:
                          hint="run crm-vocab build first, or pass --dir to a built site folder")
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be 0..65535, got {args.port}")
+    idle = getattr(args, "idle_timeout", IDLE_TIMEOUT)
+    if not 0 < idle <= 3600:
+        raise UsageError(f"--idle-timeout must be a number of seconds in (0, 3600], got {idle}")
     try:
-        server = make_server(root, args.port, args.bind)
+        server = make_server(root, args.port, args.bind, idle)
     except OSError as exc:
         raise UsageError(f"cannot listen on {args.bind}:{args.port}: {exc.strerror or exc}",
                          hint="pick another --port, or --port 0 for a free one") from None

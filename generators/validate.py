@@ -40,7 +40,6 @@ import difflib
 import functools
 import json
 import re
-import sys
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -52,7 +51,7 @@ import warnings
 from .contexts import VC_V2_URL, ContextRefused, ContextRegistry
 from .contexts import expand as expand_pinned
 from .untp import UNTP_070_CONTEXT
-from .errors import UsageError
+from .errors import INTERNAL_EXIT, UsageError, crash_message, run_isolated
 from .project import Project
 
 SENTINEL_VOCAB = "urn:crm-vocab:undefined-term:"
@@ -94,6 +93,7 @@ class Report:
     untp_how: str = ""
     crm_profile: bool = False
     artifacts: str | None = None  # where the CRM artifacts that judged it came from
+    crashed: bool = False  # an unexpected exception (a bug) stopped this file's validation
 
     @property
     def errors(self) -> list[Finding]:
@@ -105,6 +105,8 @@ class Report:
 
     @property
     def status(self) -> str:
+        if self.crashed:
+            return "error"
         return "unusable" if self.unusable else ("valid" if self.valid else "invalid")
 
     @property
@@ -324,7 +326,8 @@ def _quiet_rdflib() -> None:
 
 class Validator:
     def __init__(self, project: Project | None, artifacts: str | Path | None = None, extra_contexts: dict[str, Path] | None = None,
-                 shacl_engine: str = "compiled", fast_paths: bool = True, jobs: int | None = None):
+                 shacl_engine: str = "compiled", fast_paths: bool = True, jobs: int | None = None,
+                 artifacts_version: str | None = None):
         _quiet_rdflib()
         if shacl_engine not in SHACL_ENGINES:
             raise UsageError(f"unknown SHACL engine {shacl_engine!r}", hint=f"use one of: {', '.join(SHACL_ENGINES)}")
@@ -343,6 +346,14 @@ class Validator:
         self.notes = located.notes
         for a in located.sets:
             self.sets[a.context_url] = ArtifactSet(a.version, a.context, a.schemas, a.shapes_ttl, a.context_url, a.source)
+        if artifacts_version and project is not None:
+            # ``artifacts`` are those of ``artifacts_version`` (``release`` judges the previous
+            # release's samples with the new artifacts, at the context URL they will be published at)
+            if len(self.sets) != 1:
+                raise UsageError(f"{artifacts} holds {len(self.sets)} versions, not one", hint="pass one built version folder")
+            (only,) = self.sets.values()
+            only.version, only.context_url = artifacts_version, project.context_url(artifacts_version)
+            self.sets = {only.context_url: only}
         for url, s in self.sets.items():
             self.registry.add(url, s.context, crm=True)
         for url, path in (extra_contexts or {}).items():
@@ -820,8 +831,11 @@ class Validator:
             if isinstance(o, dict):
                 for k, v in o.items():
                     vocab = scoped.get(k)
-                    if vocab is not None:
-                        o[k] = [vocab + x for x in v] if isinstance(v, list) else vocab + v
+                    if vocab is not None and isinstance(v, str):
+                        o[k] = vocab + v
+                    elif vocab is not None and isinstance(v, list):  # (objects there are nodes: kept)
+                        o[k] = [vocab + x if isinstance(x, str) else x for x in v]
+                        stack.extend(x for x in v if isinstance(x, (dict, list)))
                     elif isinstance(v, (dict, list)):
                         stack.append(v)
             elif isinstance(o, list):
@@ -849,19 +863,32 @@ class Validator:
         groups: dict[tuple, list] = {}
         for it in items:
             groups.setdefault(tuple(it[2]), []).append(it)
-        for group in groups.values():
+
+        def parse_all(group):
+            # one bad document fails its group's parse: the halves are parsed again (a parse costs
+            # ~0.2 s for the large UNTP context, so one by one made a batch of n cost n parses)
             try:
                 out.update(parse(group))
-            except Exception:  # noqa: BLE001 - one bad document: parse one by one
-                for it in group:
-                    try:
-                        out.update(parse([it]))
-                    except Exception:  # noqa: BLE001 - pyld decides for this one, and words the error
-                        pass
+            except Exception:  # noqa: BLE001 - a single document pyoxigraph refuses: pyld decides, and words the error
+                if len(group) > 1:
+                    parse_all(group[: len(group) // 2])
+                    parse_all(group[len(group) // 2:])
+
+        for group in groups.values():
+            # in chunks: pyoxigraph's time for one parse grows with the square of the documents in
+            # it (with the large UNTP 0.7.0 context: 160 credentials took 43 s in one parse)
+            for i in range(0, len(group), _OX_CHUNK):
+                parse_all(group[i:i + _OX_CHUNK])
         return out
 
     def _pyld_pending(self, key, report, arts, doc, contexts, pending) -> None:
         """The reference JSON-LD path: pyld expansion, undefined terms, RDF for SHACL."""
+        from .limits import pyld_work_problem  # pyld's work is quadratic in array length: bounded first
+
+        problem = pyld_work_problem(doc)
+        if problem is not None:
+            report.findings.append(Finding("json-ld", problem.where, problem.message, problem.fix, problem.rule))
+            return
         result = self.check_jsonld(doc, contexts, key, report)
         if result is None:
             return
@@ -882,8 +909,9 @@ class Validator:
         """
         jobs = self.jobs if jobs is None else jobs
         if jobs > 1 and len(docs) >= 2 * _MIN_CHUNK and _can_fork():
-            return self._validate_parallel(docs, jobs)
-        return self._validate_batch(docs)
+            return run_isolated(lambda d: self._validate_parallel(d, jobs) if len(d) > 1 else self._validate_batch(d),
+                                docs, _crash_report)
+        return run_isolated(self._validate_batch, docs, _crash_report)
 
     def _validate_parallel(self, docs, jobs: int) -> list[Report]:
         import multiprocessing as mp
@@ -1051,6 +1079,16 @@ class Validator:
 # ----------------------------------------------------------------------------------------------
 # small helpers
 # ----------------------------------------------------------------------------------------------
+def _crash_report(item, exc) -> Report:
+    """The report of a file whose validation raised an unexpected exception (a bug)."""
+    r = Report(item[0], crashed=True)
+    r.findings.append(Finding("internal", "$", crash_message("validate", exc), "", "internal-error"))
+    return r
+
+
+#: documents per pyoxigraph parse (see Validator._oxigraph_rdf)
+_OX_CHUNK = 4
+
 _SKIP_KEYS = {"@context", "proof", "credentialStatus", "credentialSchema", "renderMethod", "termsOfUse", "refreshService", "evidence", "relatedResource"}
 
 
@@ -1357,6 +1395,7 @@ EXIT_CODES = """exit codes:
   0  every file is a valid CRM profile credential
   1  some file is invalid (the findings say where, which layer, and how to fix it)
   2  some file is unusable (unreadable, not JSON), no artifacts to validate against, or a usage error
+  3  the validation of some file crashed (a bug in the toolkit; the other files keep their reports)
   4  every file is valid but some are UNTP credentials only (no CRM context)"""
 
 
@@ -1382,25 +1421,17 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def read_documents(paths: list[str]) -> tuple[list[tuple[str, object]], list[Report]]:
+    from .limits import read_json_document  # bounded reading and parsing (README "Input limits")
+
     docs, unusable = [], []
     for name in paths:
-        try:
-            text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            r = Report(name, unusable=True)
-            r.findings.append(Finding("json", "$", f"cannot read the file: {getattr(exc, 'strerror', None) or exc}", "check the path and that the file is UTF-8 text", "unreadable"))
-            unusable.append(r)
+        doc, problem = read_json_document(name)
+        if problem is None:
+            docs.append((name, doc))
             continue
-        try:
-            docs.append((name, json.loads(text)))
-        except json.JSONDecodeError as exc:
-            r = Report(name, unusable=True)
-            r.findings.append(Finding("json", f"line {exc.lineno} column {exc.colno}", f"not JSON: {exc.msg}", "fix the JSON syntax at that position", "not-json"))
-            unusable.append(r)
-        except RecursionError:
-            r = Report(name, unusable=True)
-            r.findings.append(Finding("json", "$", "not usable JSON: nested too deeply", "a credential is a JSON object of modest depth", "not-json"))
-            unusable.append(r)
+        r = Report(name, unusable=True)
+        r.findings.append(Finding("json", problem.where, problem.message, problem.fix, problem.rule))
+        unusable.append(r)
     return docs, unusable
 
 
@@ -1438,8 +1469,11 @@ def run(args, project: Project) -> int:
 
 def exit_code(reports: list[Report]) -> int:
     """0 every file is a valid CRM profile credential; 1 some file is invalid (UNTP or CRM layer);
-    2 some file is unusable (unreadable, not JSON); 4 every file is valid, but some are UNTP
-    credentials only (no CRM context). The worst applies: 2, then 1, then 4."""
+    2 some file is unusable (unreadable, not JSON, beyond the input limits); 3 validating some file
+    crashed (a bug: the other files still have their reports); 4 every file is valid, but some are
+    UNTP credentials only (no CRM context). The worst applies: 3, then 2, then 1, then 4."""
+    if any(r.crashed for r in reports):
+        return INTERNAL_EXIT
     if any(r.unusable for r in reports):
         return 2
     if not all(r.valid for r in reports):

@@ -44,9 +44,21 @@ NEGOTIATION_CASES = {
     "image/png, text/turtle;q=0.2": TURTLE,
     "text/turtle;level=1;q=0.3, text/html;q=0.2": TURTLE,
     "text/htmlx, text/turtle;q=0.5": TURTLE,  # text/htmlx is not text/html
+    # a q that is not an RFC 9110 qvalue makes its item ignored (float() read nan, inf, 1e0 as numbers)
+    "text/html;q=nan, text/turtle;q=0.5": TURTLE,
+    "text/html;q=NaN, application/ld+json;q=0.1": JSONLD,
+    "text/html;q=inf, text/turtle;q=0.1": TURTLE,
+    "text/html;q=2, text/turtle;q=0.1": TURTLE,
+    "text/html;q=1.5, text/turtle;q=0.1": TURTLE,
+    "text/html;q=-1, text/turtle;q=0.1": TURTLE,
+    "text/html;q=1e0, text/turtle;q=0.1": TURTLE,
+    "text/html;q=.9, text/turtle;q=0.1": TURTLE,
+    "text/html;q=0.9x, text/turtle;q=0.1": TURTLE,
+    "*/*;q=nan, text/turtle;q=0.1": TURTLE,
+    "application/ld+json;q=0.5, text/turtle;q=": JSONLD,
 }
 NOT_ACCEPTABLE = ("image/png", "text/html;q=0, application/ld+json;q=0, text/turtle;q=0",
-                  "text/*;q=0, application/*;q=0")
+                  "text/*;q=0, application/*;q=0", "text/turtle;q=nan", "*/*;q=inf", "text/html;q=-0.5")
 
 UNKNOWN_PATHS = ("/NoSuchTerm", "/NoSuchTerm.jsonld", "/criteria/XXX-99", "/no/such/dir/", "/working/nothing.ttl",
                  "/Claim/extra")

@@ -19,8 +19,8 @@ CLI = [sys.executable, "-m", "untp_crm_vocab.cli"]
 VERSION_FILES = {"context.jsonld", "vocabulary.ttl"}
 
 
-def start_server(root: Path):
-    proc = subprocess.Popen(CLI + ["serve", "--port", "0", "--dir", str(root)], cwd=REPO,
+def start_server(root: Path, *extra: str):
+    proc = subprocess.Popen(CLI + ["serve", "--port", "0", "--dir", str(root), *extra], cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = proc.stdout.readline()
     m = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
