@@ -80,6 +80,12 @@ RULES: dict[str, str] = {
     "tag-confidence": "confidence does not match the [V]/[R]/[?] tag of the comment",
     "unknown-author": "author_id not listed in curators.tsv",
     "unknown-reviewer": "reviewer_id not listed in curators.tsv",
+    "unreviewed": "an exact/broad/narrow, negated or gap row without reviewer_id and review_date (recognition ignores it)",
+    "self-review": "a row reviewed only by its own author",
+    "missing-justification": "an exact/broad/narrow row whose comment cites no requirement text (`Text:`)",
+    "unverified-recognition": "an exact/broad row whose comment marks it unverified or partial (it never carries \"met\")",
+    "unknown-level": "subject_level that is not one of the subject catalogue's achievement levels",
+    "invalid-level": "a malformed `levels:` list, or pass_level / conformance_level naming no listed level",
     # across rows and files
     "duplicate-row": "the same mapping twice",
     "negation-conflict": "one pair both asserted and negated with the same predicate",
@@ -108,6 +114,9 @@ RULES: dict[str, str] = {
     "invalid-curator": "a curator id that is not a CRMCUR: CURIE",
     # repository
     "codeowners": "CODEOWNERS does not give each catalogue's files to its owner_team (fixable)",
+    # expected answers (mappings/expected-answers.yaml)
+    "expected-answer": "recognition no longer gives a signed-off expected answer (names the rows it rests on now)",
+    "expected-answers": "the expected-answers file does not parse or names an unknown scheme, requirement, level or status",
 }
 
 CODEOWNERS_BEGIN = "# BEGIN crm-vocab catalogues: generated from each catalogue's owner_team by `crm-vocab check --fix`; do not edit"
@@ -205,6 +214,7 @@ def check_tree(root: Path, project) -> CheckResult:
     broken = {f.path for f in findings if f.rule in STRUCTURAL}
     findings += coverage_findings(tr, skip=broken)
     findings += codeowners_findings(root, project, tr)
+    findings += expected_answer_findings(tr, root, project, findings)
     findings.sort(key=lambda f: (str(f.path), f.line or 0, f.column or 0, f.rule, f.message))
     return CheckResult(root=root, findings=findings, read=tr)
 
@@ -443,6 +453,17 @@ def coverage_findings(tr: TreeRead, skip=frozenset()) -> list[Finding]:
     return out
 
 
+# ---- expected answers (mappings/expected-answers.yaml; untp_crm_vocab.expected) -----------------------------
+
+
+def expected_answer_findings(tr: TreeRead, root: Path, project, so_far: list[Finding]) -> list[Finding]:
+    """Flipped expected answers and problems of the answers file. Answers are not recomputed while
+    the mapping data has errors (they would flip for the wrong reason)."""
+    from .expected import expected_findings
+
+    return expected_findings(tr, root, project, skip=any(f.severity == ERROR for f in so_far))
+
+
 # ---- CODEOWNERS ----------------------------------------------------------------------------------------------
 
 
@@ -648,7 +669,7 @@ def _fix_header(raw: RawCrosswalk, project, catalogue, scheme: str) -> list[str]
     cmap = meta.get("curie_map")
     if isinstance(cmap, dict) or cmap is None:
         current = {str(k): (_s(v) or "") for k, v in (cmap or {}).items()}
-        want = expected_curie_map(project, catalogue)
+        want = expected_curie_map(project, catalogue, meta)
         merged = dict(current)
         merged.update(want)
         if merged != current:

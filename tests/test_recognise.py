@@ -12,14 +12,17 @@ import pytest
 from untp_crm_vocab.mappingdata import load_mapping_data
 from untp_crm_vocab.recognise import (
     STATUS_MET,
-    STATUS_NA,
+    STATUS_NOT_ESTABLISHED,
     STATUS_NOT_MET,
     STATUS_PARTLY,
+    LevelInfo,
     RecognitionIndex,
     Req,
     Row,
     SchemeInfo,
+    held_level,
     load_credential,
+    performance_scores,
     read_credential,
 )
 
@@ -59,10 +62,12 @@ def test_broad_meets_the_criterion_but_is_not_chained(index):
     assert where(v) == [f"{ALPHA}:16", f"{BETA}:17"]
 
 
-def test_narrow_on_the_target_side_is_met_by_a_met_criterion(index):
-    v = index.recognise_scheme("alpha", "beta").by_id()["2.2"]  # LAB-01 ⊆ 2.2
-    assert v.status == STATUS_MET
+def test_narrow_on_the_target_side_is_only_partly_met(index):
+    # BETA:2.2 covers part of LAB-01: no row claims LAB-01 ⊆ 2.2, so meeting LAB-01 meets 2.2 only partly
+    v = index.recognise_scheme("alpha", "beta").by_id()["2.2"]
+    assert v.status == STATUS_PARTLY
     assert where(v) == [f"{ALPHA}:16", f"{BETA}:18"]
+    assert "covers only part of HC:LAB-01" in v.reason
 
 
 def test_narrow_on_the_held_side_gives_partial(index):
@@ -71,37 +76,45 @@ def test_narrow_on_the_held_side_gives_partial(index):
     v = res.by_id()["1.2"]
     assert v.status == STATUS_PARTLY
     assert where(v) == [f"{ALPHA}:15", f"{BETA}:15"]
-    assert "[V] covers discharge quality only" in v.path[0].comment
+    assert "covers discharge quality only" in v.path[0].comment
 
 
-def test_close_and_related_never_recognise(index):
+def test_close_and_related_never_recognise_and_leave_it_open(index):
     res = index.recognise_scheme("alpha", "beta")
     assert "HC:OHS-01" not in res.criteria  # ALPHA:A4 closeMatch OHS-01
     v = res.by_id()["2.3"]
-    assert v.status == STATUS_NOT_MET
+    assert v.status == STATUS_NOT_ESTABLISHED  # nothing says either way: not a finding
     assert f"{ALPHA}:17" in v.reason and "never recognises" in v.reason
     g = index.recognise_scheme("alpha", "gamma").by_id()["tailings"]  # only relatedMatch
-    assert g.status == STATUS_NA
+    assert g.status == STATUS_NOT_ESTABLISHED
     assert [r.where for r in g.notes] == [f"{GAMMA}:17"]
 
 
-def test_negated_rows_never_recognise(index):
+def test_negated_rows_never_recognise_and_say_not_met(index):
     res = index.recognise_scheme("alpha", "beta")
     assert "HC:GOV-01" not in res.criteria  # ALPHA:A5 exactMatch Not GOV-01
     v = res.by_id()["3.1"]
     assert v.status == STATUS_NOT_MET
     assert "reviewed as NOT" in v.reason and f"{ALPHA}:18" in v.reason
+    assert [r.where for r in v.notes] == [f"{ALPHA}:18"]
 
 
-def test_gap_is_not_assessable_and_criterion_gap_is_not_met(index):
+def test_reviewed_gap_is_not_met_and_no_row_is_not_established(index):
     res = index.recognise_scheme("alpha", "beta")
-    gap = res.by_id()["3.2"]  # BETA:3.2 exactMatch sssom:NoTermFound
-    assert gap.status == STATUS_NA
+    gap = res.by_id()["3.2"]  # BETA:3.2 exactMatch sssom:NoTermFound: nothing can recognise it
+    assert gap.status == STATUS_NOT_ESTABLISHED
     assert "reviewed gap" in gap.reason and [r.where for r in gap.notes] == [f"{BETA}:21"]
-    assert res.by_id()["1"].status == STATUS_NA  # no row at all
-    v = res.by_id()["1.3"]  # alpha has nothing for ENV-03
+    assert res.by_id()["1"].status == STATUS_NOT_ESTABLISHED  # no row at all
+    v = res.by_id()["1.3"]  # alpha's reviewed gap for ENV-03
     assert v.status == STATUS_NOT_MET
-    assert f"{ALPHA}:19" in v.reason
+    assert f"{ALPHA}:19" in v.reason and [r.where for r in v.notes] == [f"{ALPHA}:19"]
+
+
+def test_every_met_says_which_level_it_assumed(index):
+    v = index.recognise_scheme("alpha", "beta").by_id()["1.1"]
+    assert v.status == STATUS_MET
+    assert v.assumes == [("ALPHA:A1", "", f"{ALPHA}:14"), ("BETA:1.1", "", f"{BETA}:14")]
+    assert v.as_json()["assumes"][0] == {"requirement": "ALPHA:A1", "level": None, "where": f"{ALPHA}:14"}
 
 
 def test_same_scheme_is_held_directly(index):
@@ -110,22 +123,25 @@ def test_same_scheme_is_held_directly(index):
 
 
 # ---- semantics on small in-memory graphs ---------------------------------------------------------------
-def _mini(rows, schemes=("A", "B", "C")):
+def _mini(rows, schemes=("A", "B", "C"), levels=None):
     reqs = {}
     for r in rows:
         for n in (r.subject, r.object):
             if not n.startswith(("HC:", "sssom:")):
                 reqs.setdefault(n.split(":")[0], set()).add(n)
-    infos = {
-        s.lower(): SchemeInfo(s.lower(), s, requirements=[Req(n, s.lower(), n.split(":")[1]) for n in sorted(reqs.get(s, ()))])
-        for s in schemes
-    }
+    levels = levels or {}
+    infos = {}
+    for s in schemes:
+        lv, default, cred = levels.get(s, ([], "", ""))
+        infos[s.lower()] = SchemeInfo(s.lower(), s, requirements=[Req(n, s.lower(), n.split(":")[1]) for n in sorted(reqs.get(s, ()))],
+                                      levels=lv, default_level=default, credential_level=cred)
     crit = {n: n for r in rows for n in (r.object,) if n.startswith("HC:")}
     return RecognitionIndex(infos, crit, rows)
 
 
-def R(s, p, o, negated=False, line=0):
-    return Row(s, f"skos:{p}Match", o, negated=negated, where=f"x.tsv:{line}", scheme=s.split(":")[0].lower())
+def R(s, p, o, negated=False, line=0, comment="[V] Text: x", reviewed=True, level=""):
+    return Row(s, f"skos:{p}Match", o, negated=negated, where=f"x.tsv:{line}", scheme=s.split(":")[0].lower(),
+               comment=comment, reviewed=reviewed, level=level)
 
 
 def test_exact_chain_through_a_third_scheme():
@@ -144,11 +160,11 @@ def test_broad_then_exact_class_is_met_but_no_second_broad_hop():
     res = idx.recognise(["A:x"], "b")
     assert res.by_id()["y"].status == STATUS_MET
     assert "HC:2" not in res.criteria
-    assert idx.recognise(["A:x"], "c").by_id()["z"].status == STATUS_NOT_MET
+    assert idx.recognise(["A:x"], "c").by_id()["z"].status == STATUS_NOT_ESTABLISHED
 
 
 def test_partial_never_becomes_met_through_a_chain():
-    # A:x covers HC:1 partly; B:y narrowMatch HC:1 (HC:1 ⊆ B:y): still only partly
+    # A:x covers HC:1 partly; B:y narrowMatch HC:1: still only partly
     idx = _mini([R("A:x", "narrow", "HC:1", line=1), R("B:y", "narrow", "HC:1", line=2)])
     assert idx.recognise(["A:x"], "b").by_id()["y"].status == STATUS_PARTLY
 
@@ -161,7 +177,124 @@ def test_met_wins_over_partly():
 
 def test_negated_exact_does_not_join_classes():
     idx = _mini([R("A:x", "exact", "HC:1", line=1), R("B:y", "exact", "HC:1", negated=True, line=2)])
-    assert idx.recognise(["A:x"], "b").by_id()["y"].status == STATUS_NA
+    assert idx.recognise(["A:x"], "b").by_id()["y"].status == STATUS_NOT_ESTABLISHED
+
+
+@pytest.mark.parametrize("comment", ["[?] Text: x", "[R] Text: x; targets not verified", "[V] Text: x. Partial: hours only",
+                                     "[R] Text: x, not confirmed for the 2020 guide"])
+def test_a_row_marked_unverified_or_partial_never_carries_met(comment):
+    # the same exact rows as test_exact_chain...: one of them now qualifies itself in its comment
+    for i in range(2):
+        rows = [R("A:x", "exact", "HC:1", line=1), R("B:y", "exact", "HC:1", line=2)]
+        rows[i] = R(rows[i].subject, "exact", "HC:1", line=i + 1, comment=comment)
+        idx = _mini(rows)
+        v = idx.recognise(["A:x"], "b").by_id()["y"]
+        assert v.status == STATUS_PARTLY, (comment, i, v.reason)
+        assert "marked" in v.reason
+    idx = _mini([R("A:x", "broad", "HC:1", line=1, comment=comment), R("B:y", "exact", "HC:1", line=2)])
+    assert idx.recognise(["A:x"], "b").by_id()["y"].status == STATUS_PARTLY
+
+
+def test_unreviewed_rows_do_not_act():
+    idx = _mini([R("A:x", "exact", "HC:1", line=1, reviewed=False), R("B:y", "exact", "HC:1", line=2)])
+    v = idx.recognise(["A:x"], "b").by_id()["y"]
+    assert v.status == STATUS_NOT_ESTABLISHED and "not reviewed yet" in v.reason
+    # an unreviewed gap row is no "not met" either
+    idx = _mini([R("sssom:NoTermFound", "exact", "HC:1", line=1, reviewed=False), R("A:w", "related", "HC:2", line=3),
+                 R("B:y", "exact", "HC:1", line=2)])
+    assert idx.recognise(["A:w"], "b").by_id()["y"].status == STATUS_NOT_ESTABLISHED
+
+
+def test_not_met_needs_a_reviewed_no_for_every_criterion():
+    gap = R("sssom:NoTermFound", "exact", "HC:1", line=1)
+    gap = Row(gap.subject, gap.predicate, gap.object, where=gap.where, scheme="a", comment="[V] nothing")
+    rows = [gap, R("A:w", "related", "HC:2", line=2), R("B:y", "narrow", "HC:1", line=3), R("B:y", "narrow", "HC:2", line=4)]
+    v = _mini(rows).recognise(["A:w"], "b").by_id()["y"]
+    assert v.status == STATUS_NOT_ESTABLISHED  # HC:2 is left open by a relatedMatch
+    assert "HC:2" in v.reason and "x.tsv:2" in v.reason
+    v = _mini(rows[:1] + rows[2:3] + [R("A:w", "related", "HC:3", line=5)]).recognise(["A:w"], "b").by_id()["y"]
+    assert v.status == STATUS_NOT_MET and "reviewed gap" in v.reason
+
+
+# ---- achievement levels -----------------------------------------------------------------------------------
+CM_LEVELS = ([LevelInfo("partially-met", "Partially met", "partial"), LevelInfo("fully-met", "Fully met", "full")],
+             "fully-met", "partially-met")
+TSM_LEVELS = ([LevelInfo("C", "Level C", "none"), LevelInfo("B", "Level B", "partial"), LevelInfo("A", "Level A", "full"),
+               LevelInfo("AA", "Level AA", "full"), LevelInfo("AAA", "Level AAA", "full")], "A", "B")
+
+
+def _levels_index():
+    # A grades like the Copper Mark; C like TSM; B does not grade
+    return _mini([R("A:x", "exact", "HC:1", line=1, level="fully-met"), R("B:y", "exact", "HC:1", line=2),
+                  R("C:z", "broad", "HC:2", line=3, level="AA"), R("B:w", "exact", "HC:2", line=4)],
+                 levels={"A": CM_LEVELS, "C": TSM_LEVELS})
+
+
+def test_a_partially_met_criterion_never_yields_met():
+    idx = _levels_index()
+    assert idx.recognise({"A:x": "fully-met"}, "b").by_id()["y"].status == STATUS_MET
+    v = idx.recognise({"A:x": "partially-met"}, "b").by_id()["y"]
+    assert v.status == STATUS_PARTLY
+    assert "held at partially-met, below the fully-met that x.tsv:1 assumes" in v.reason
+
+
+def test_levels_below_the_assumed_one_give_partly_and_none_levels_give_nothing():
+    idx = _levels_index()
+    by = {lv: idx.recognise({"C:z": lv}, "b").by_id()["w"].status for lv in ("C", "B", "A", "AA", "AAA")}
+    assert by == {"C": STATUS_NOT_MET, "B": STATUS_PARTLY, "A": STATUS_PARTLY, "AA": STATUS_MET, "AAA": STATUS_MET}
+    v = idx.recognise({"C:z": "AAA"}, "b").by_id()["w"]
+    assert ("C:z", "AA", "x.tsv:3") in v.assumes and v.held == ("C:z", "AAA", "")
+    assert "held C:z at AAA" in v.reason
+    v = idx.recognise({"C:z": "C"}, "b").by_id()["w"]  # held at a level TSM does not count: a reviewed no
+    assert "held at C" in v.reason
+
+
+def test_scheme_level_and_credential_not_conformant():
+    idx = _levels_index()
+    assert idx.recognise_scheme("a", "b").by_id()["y"].status == STATUS_MET  # default: the pass level
+    assert idx.recognise_scheme("a", "b", "partially-met").by_id()["y"].status == STATUS_PARTLY
+    v = idx.recognise({"A:x": None}, "b").by_id()["y"]  # assessed, conformance false
+    assert v.status == STATUS_NOT_MET and "not conformant" in v.reason
+    v = idx.recognise({"A:x": None}, "a").by_id()["x"]
+    assert v.status == STATUS_NOT_MET and v.reason.startswith("assessed")
+
+
+def test_performance_scores_in_both_untp_shapes():
+    a050 = {"declaredValue": [{"metricName": "Commitment", "metricValue": {"value": 1, "unit": ""}, "score": "AAA"},
+                              {"metricName": "Planning", "metricValue": {"value": 1, "unit": ""}, "score": "B"}],
+            "conformance": True}
+    assert [tuple(vars(x).values()) for x in performance_scores(a050, "$.assessment[0]")] == [
+        ("AAA", "Commitment", "$.assessment[0].declaredValue[0].score"), ("B", "Planning", "$.assessment[0].declaredValue[1].score")]
+    a070 = {"assessedPerformance": [{"metric": {"id": "https://x/m", "name": "Child labour"}, "score": {"code": "partially met", "rank": 2}}],
+            "conformance": True}
+    claim = {"claimedPerformance": {"score": {"code": "fully met"}}}
+    att = {"profileScore": {"code": "AA"}}
+    assert [s.code for s in performance_scores(a070)] == ["partially met"]
+    assert performance_scores(claim, "$.claim")[0].where == "$.claim.claimedPerformance.score.code"
+    assert performance_scores(att)[0].code == "AA"
+    assert performance_scores({"declaredValue": [{"metricName": "x"}], "assessedPerformance": "junk"}) == []
+    assert performance_scores("junk") == []
+
+
+def test_held_level_from_scores_conformance_and_cli():
+    cm = SchemeInfo("cm", "CM", levels=CM_LEVELS[0], default_level="fully-met", credential_level="partially-met")
+    tsm = SchemeInfo("tsm", "TSM", levels=TSM_LEVELS[0], default_level="A", credential_level="B")
+    score = performance_scores({"assessedPerformance": [{"score": {"code": "Partially met"}}]})
+    assert held_level(cm, conformance=True, scores=score).level == "partially-met"  # a score never lifts
+    assert held_level(cm, conformance=True, scores=[]).level == "partially-met"  # bare conformance: conformance_level
+    assert held_level(cm, conformance=True, scores=[], cli_level="Fully met").source == "--level"
+    assert held_level(cm, conformance=True, scores=score, cli_level="fully-met").level == "partially-met"  # the score wins
+    assert held_level(cm, conformance=False, scores=[]).level is None
+    two = performance_scores({"declaredValue": [{"metricName": "SAMPLE TEST Commitment, Accountability and Communications", "score": "AAA"},
+                                                {"metricName": "Conservation Planning", "score": "B"}]})
+    hl = held_level(tsm, conformance=True, scores=two, names=["SAMPLE TEST TSM: Commitment, Accontability and Communications"])
+    assert hl.level == "AAA" and hl.source.endswith("declaredValue[0].score")  # named alike (typo tolerated)
+    hl = held_level(tsm, conformance=True, scores=two, names=["Reporting"])
+    assert hl.level == "B" and "none is named like this criterion" in hl.problem  # falls back to conformance_level
+    bad = performance_scores({"declaredValue": [{"metricName": "x", "score": "Gold"}]})
+    hl = held_level(tsm, conformance=True, scores=bad)
+    assert hl.level == "B" and "not one of tsm's levels" in hl.problem
+    assert held_level(SchemeInfo("eu", "EU"), conformance=True, scores=two).level == ""
 
 
 def test_unknown_scheme_lists_known_ones(index):
@@ -213,9 +346,11 @@ def test_credential_resolution(index):
     assert how["credentialSubject.assessment[2].assessmentCriteria[0]"] == ("ALPHA:A2", "owner_iri")
     assert how["credentialSubject.assessment[3].assessmentCriteria[0]"] == (None, "")
     assert rd.held == ["ALPHA:A1", "ALPHA:A3"]  # A2 has conformance false
-    res = index.recognise(rd.held, "beta")
-    assert res.by_id()["1.2"].status == STATUS_NOT_MET  # water not held
-    assert res.by_id()["2.2"].status == STATUS_MET
+    assert rd.held_levels == {"ALPHA:A1": "", "ALPHA:A2": None, "ALPHA:A3": ""}
+    res = index.recognise(rd.held_levels, "beta")
+    v = res.by_id()["1.2"]  # A2 assessed, not conformant: the only route to ENV-02
+    assert v.status == STATUS_NOT_MET and "ALPHA:A2 is assessed as not conformant" in v.reason
+    assert res.by_id()["1.1"].status == STATUS_MET
 
 
 def test_bare_attestation_is_read(index):
@@ -242,13 +377,16 @@ def doc_checkout(tmp_path_factory, project):
 def test_cli_text_and_json(doc_checkout, capsys):
     rc, out, _ = run_cli(capsys, "--project", str(doc_checkout), "recognise", "--from", "alpha", "--to", "beta")
     assert rc == 0
-    assert "9 requirements: 2 met, 2 partly met, 3 not met, 2 not assessable" in out
+    assert "9 requirements: 1 met, 3 partly met, 2 not met, 3 not established" in out
     assert f"[{ALPHA}:16]" in out
     rc, out, _ = run_cli(capsys, "--project", str(doc_checkout), "recognise", "--from", "alpha", "--to", "gamma", "--format", "json")
     data = json.loads(out)
-    assert data["summary"] == {"met": 2, "partly met": 1, "not met": 1, "not assessable": 1}
+    assert data["summary"] == {"met": 1, "partly met": 2, "not met": 0, "not established": 2}
+    assert set(data["statuses"]) == {"met", "partly met", "not met", "not established"}
     climate = next(r for r in data["requirements"] if r["requirement"] == "climate")
     assert [p["where"] for p in climate["path"]] == [f"{ALPHA}:14", f"{GAMMA}:15"]
+    child = next(r for r in data["requirements"] if r["requirement"] == "child-labour")
+    assert child["status"] == "met" and [a["requirement"] for a in child["assumes"]] == ["ALPHA:A3", "GAMMA:child-labour"]
 
 
 def test_cli_credential(doc_checkout, capsys):
@@ -270,6 +408,8 @@ def test_cli_credential(doc_checkout, capsys):
         (["--credential", str(FIX / "credentials" / "no_assessments.json"), "--to", "beta"], "no assessments"),
         (["--credential", str(FIX / "credentials" / "missing.json"), "--to", "beta"], "cannot read the credential"),
         (["--credential", str(FIX / "credentials"), "--to", "beta"], "cannot read the credential"),
+        (["--from", "alpha", "--to", "beta", "--level", "AA"], "alpha has no achievement levels"),
+        (["--credential", str(FIX / "credentials" / "alpha_vc.json"), "--to", "beta", "--level", "AA"], "has achievement levels"),
     ],
 )
 def test_cli_errors(doc_checkout, capsys, argv, expect):
