@@ -80,7 +80,7 @@ RULES: dict[str, str] = {
     "tag-confidence": "confidence does not match the [V]/[R]/[?] tag of the comment",
     "unknown-author": "author_id not listed in curators.tsv",
     "unknown-reviewer": "reviewer_id not listed in curators.tsv",
-    "unreviewed": "an exact/broad/narrow, negated or gap row without reviewer_id and review_date (recognition ignores it)",
+    "unreviewed": "an exact/broad/narrow row without reviewer_id and review_date (recognition ignores it)",
     "self-review": "a row reviewed only by its own author",
     "missing-justification": "an exact/broad/narrow row whose comment cites no requirement text (`Text:`)",
     "unverified-recognition": "an exact/broad row whose comment marks it unverified or partial (it never carries \"met\")",

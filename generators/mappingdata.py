@@ -360,9 +360,10 @@ class Mapping:
 
     @property
     def needs_review(self) -> bool:
-        """Rows recognition acts on: exact/broad/narrow ones (met, partly met) and negated or gap
-        rows (not met). Only close/related rows, which never recognise, may stay unreviewed."""
-        return self.recognises or self.negated or self.is_gap
+        """exact/broad/narrow rows: recognition uses them only once reviewed, so `check` asks for a
+        review. Negated and gap rows may stay unreviewed: they then only leave a criterion open
+        ("not established") instead of saying "not met"."""
+        return self.recognises
 
     @property
     def review_date(self) -> str:
@@ -1292,8 +1293,7 @@ def _check_row(m: Mapping, values: dict, colidx: dict, sink: Sink, *, path, decl
     # review and justification: reported (check exits 1), the build reads through them
     if m.needs_review and not m.reviewed and m.predicate_id in PREDICATES:
         missing = " and ".join(n for n, v in (("reviewer_id", m.reviewer_id.strip()), ("review_date", m.review_date.strip())) if not v)
-        what = "a gap row" if m.is_gap else ("a negated row" if m.negated else f"a {m.predicate_id} row")
-        _fnd(sink, path, ln, "unreviewed", f"{what} without {missing}: recognition acts on it only once someone has reviewed it against the requirement's text",
+        _fnd(sink, path, ln, "unreviewed", f"a {m.predicate_id} row without {missing}: recognition acts on it only once someone has reviewed it against the requirement's text",
              f"have a curator listed in curators.tsv other than the author check the row and fill in reviewer_id and review_date (YYYY-MM-DD)",
              column=col("reviewer_id" if not m.reviewer_id.strip() else "review_date"), field="reviewer_id" if not m.reviewer_id.strip() else "review_date", severity=REPORT)
     if m.recognises and m.predicate_id in PREDICATES:

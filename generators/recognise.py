@@ -135,7 +135,7 @@ class Row:
 
     def statement(self) -> str:
         mod = " Not" if self.negated else ""
-        at = f" (at {self.level})" if self.level and self.subject != NO_TERM else ""
+        at = f" (at {self.level})" if self.level and self.recognising else ""
         return f"{self.subject}{at} {self.predicate}{mod} {self.object}"
 
     def as_json(self) -> dict:
