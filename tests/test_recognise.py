@@ -565,6 +565,24 @@ def test_levels_on_real_data(real_index):
     assert real_index.recognise_scheme("coppermark-rra3", "oecd", "partially-met").by_id()["step-1"].status == STATUS_PARTLY
 
 
+def test_cli_levels_on_real_data(capsys, shared_dir):
+    rc, out, _ = run_cli(capsys, "recognise", "--from", "irma", "--to", "icmm", "--level", "IRMA 75", "--format", "json")
+    assert rc == 0
+    data = json.loads(out)
+    assert {v["level"] for v in data["held_levels"].values()} == {"IRMA-75"}
+    v = next(r for r in data["requirements"] if r["requirement"] == "1.1")
+    assert v["status"] == "partly met" and v["held"]["level"] == "IRMA-75" and v["held"]["source"] == "--level"
+    rc, out, _ = run_cli(capsys, "recognise", "--from", "irma", "--to", "icmm")
+    block = out.split("ICMM2022:1.1 ", 1)[1].split("\nPARTLY", 1)[0].split("\nNOT", 1)[0]
+    assert block.splitlines()[2].startswith("    assumes: IRMA2018:1.1 at IRMA-100 (mappings/crosswalks/irma.sssom.tsv:")
+    pilot = shared_dir / "external" / "project-crm" / "dcc_coppermark_mine.json"
+    if pilot.is_file():
+        rc, out, _ = run_cli(capsys, "recognise", "--credential", str(pilot), "--to", "irma", "--level", "fully-met")
+        assert rc == 0 and "CM2020:5-child-labor at fully-met (--level)" in out
+        rc, _, err = run_cli(capsys, "recognise", "--credential", str(pilot), "--to", "irma", "--level", "AA")
+        assert rc == 2 and "'AA' is not a level of coppermark" in err and "partially-met, fully-met" in err
+
+
 def _all_answers(index):
     for a in index.schemes:
         info = index.schemes[a]
