@@ -138,7 +138,7 @@ REQUIRED_METADATA = (
 CATALOGUE_KEYS = ("scheme", "prefix", "title", "version", "version_slug", "publisher", "url", "owner_team", "requirements")
 #: optional catalogue keys: the scheme's achievement levels (DEVELOPING.md "Mapping files")
 CATALOGUE_LEVEL_KEYS = ("levels", "pass_level", "conformance_level")
-LEVEL_KEYS = ("id", "title", "reading", "verification", "note")
+LEVEL_KEYS = ("id", "title", "reading", "codes", "verification", "note")
 LEVEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 DATE_SLOTS = ("review_date", "mapping_date", "publication_date")
 REQUIREMENT_KEYS = ("id", "title", "kind", "parent", "conformity_topic", "owner_iri", "verification", "note")
@@ -280,6 +280,7 @@ class Level:
     verification: str | None
     note: str | None
     line: int
+    codes: tuple = ()  # other codes that name this level in credentials (e.g. the scheme's scoring codes)
 
 
 @dataclass
@@ -828,8 +829,14 @@ def _read_levels(data: dict, path: Path, sink: Sink) -> tuple[list[Level], str |
         ver = _s(item.get("verification"))
         if ver is not None and ver not in VERIFICATION:
             _fnd(sink, path, _line(item, "verification"), "invalid-verification", f"level {lid}: verification {ver!r} is not V, R or ?", "set verification: V, R or ?", field="verification")
+        codes = item.get("codes") or []
+        if isinstance(codes, str):
+            codes = [codes]
+        if not isinstance(codes, list) or not all(isinstance(c, str) and c.strip() for c in codes):
+            _fnd(sink, path, _line(item, "codes"), "invalid-level", f"level {lid}: codes must be a list of texts", "write codes: [\"met\", ...]", field="codes")
+            codes = []
         levels.append(Level(id=lid, title=_s(item.get("title")) or lid, reading=reading, verification=ver,
-                            note=_s(item.get("note")), line=_line(item)))
+                            note=_s(item.get("note")), line=_line(item), codes=tuple(codes)))
     out = []
     for key in ("pass_level", "conformance_level"):
         v = _s(data.get(key))

@@ -169,6 +169,7 @@ class LevelInfo:
     id: str
     title: str = ""
     reading: str = "full"  # none | partial | full
+    codes: tuple = ()  # other codes naming this level (a scheme's scoring codes in credentials)
 
 
 @dataclass
@@ -193,7 +194,7 @@ class SchemeInfo:
         """The level a score code or a user's --level names (by id or title, any case/punctuation)."""
         key = _norm_code(text)
         for lv in self.levels:
-            if key in (_norm_code(lv.id), _norm_code(lv.title)):
+            if key in (_norm_code(lv.id), _norm_code(lv.title), *(_norm_code(c) for c in lv.codes)):
                 return lv.id
         return None
 
@@ -771,7 +772,7 @@ def inputs_from_mapping_data(md, project=None):
         cat = md.catalogues[scheme]
         info = SchemeInfo(
             scheme=scheme, prefix=cat.prefix, title=cat.title or "", version=str(cat.version or ""), url=cat.url or "",
-            levels=[LevelInfo(lv.id, lv.title, lv.reading) for lv in cat.levels],
+            levels=[LevelInfo(lv.id, lv.title, lv.reading, tuple(lv.codes)) for lv in cat.levels],
             default_level=cat.default_level, credential_level=cat.credential_level,
         )
         base = project.standard_base(scheme, cat.version_slug) if project is not None else md.prefix_map.get(cat.prefix, "")
@@ -1245,29 +1246,36 @@ def _render_lines(result: Result, reading: CredentialReading | None = None) -> l
             f"credential: UNTP {reading.version or '0.5.0'}, {len(reading.readings)} assessed criteria, {len(res)} resolved"
             f" ({', '.join(reading.schemes) or 'no known scheme'}), {len(held)} held (conformance true)"
         )
+    # The summary comes first (a `| head -4` shows it); the per-criterion reading of the
+    # credential follows it, then one block per requirement.
+    details: list[str] = []
+    if reading is not None:
         for iri in reading.unresolved_iris:
-            lines.append(f"  cited IRI not resolved: {iri}")
+            details.append(f"  cited IRI not resolved: {iri}")
         for r in reading.readings:
             if r.requirement is None:
-                lines.append(f"  unresolved {r.where}: {r.name or r.id or '(no id)'}: {r.problem}")
+                details.append(f"  unresolved {r.where}: {r.name or r.id or '(no id)'}: {r.problem}")
             elif not r.conformance:
-                lines.append(f"  not held   {r.where}: {r.requirement.node} (conformance is not true)")
+                details.append(f"  not held   {r.where}: {r.requirement.node} (conformance is not true)")
             elif r.level:
                 extra = f"; {r.level_problem}" if r.level_problem else ""
-                lines.append(f"  held       {r.where}: {r.requirement.node} at {r.level} ({r.level_source}{extra})")
+                details.append(f"  held       {r.where}: {r.requirement.node} at {r.level} ({r.level_source}{extra})")
     c = result.counts()
     lines.append(
         f"{len(result.verdicts)} requirements: {c[STATUS_MET]} met, {c[STATUS_PARTLY]} partly met, "
         f"{c[STATUS_NOT_MET]} not met, {c[STATUS_NOT_ESTABLISHED]} not established"
     )
-    lines.append("  (not met: reviewed rows say the held scheme does not give it; not established: no reviewed row could"
-                 " recognise it either way)")
     ev = sorted(result.criteria.items())
     if ev:
         lines.append(
             "criteria evidenced: "
             + ", ".join(f"{cid}{'' if st == STATUS_MET else ' (partly)'}" for cid, (st, _) in ev)
         )
+    lines.append("  (not met: reviewed rows say the held scheme does not give it; not established: no reviewed row could"
+                 " recognise it either way)")
+    if details:
+        lines.append("credential reading:")
+        lines.extend(details)
     lines.append("")
     for v in result.verdicts:
         r = v.requirement

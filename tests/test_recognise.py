@@ -536,6 +536,35 @@ def test_pilot_tsm_credential_levels_come_from_its_scores(real_index, shared_dir
                    ("TSM2025:biodiversity", "AAA", "credentialSubject.assessment[1].declaredValue[1].score")}
 
 
+def test_untp_070_credential_levels_come_from_assessed_performance(real_index, project):
+    """The UNTP 0.7.0 samples: held levels from assessedPerformance[].score.code (the scheme's
+    scoring codes: 'met' is the Copper Mark's fully met), conformance false is not held, and a
+    criterion scored partially met never yields met."""
+    import copy
+
+    from untp_crm_vocab.credentials import read
+
+    data = json.loads((REPO / "model/samples/untp-0.7.0/dcc-coppermark-0.7.json").read_text(encoding="utf-8"))
+    rd = read(real_index, project, data, "dcc-coppermark-0.7.json")
+    assert rd.version == "0.7.0"
+    levels = rd.held_levels
+    assert levels["CM2020:5-child-labor"] == "fully-met" and levels["CM2020:15-greenhouse-emissions"] == "partially-met"
+    src = {r.requirement.node: r.level_source for r in rd.readings}
+    assert src["CM2020:5-child-labor"].endswith("assessedPerformance[0].score.code")
+    assert real_index.recognise(levels, "irma").criteria["HC:LAB-01"][0] == STATUS_MET
+    partial = copy.deepcopy(data)
+    a = next(a for a in partial["credentialSubject"]["conformityAssessment"]
+             if a["assessmentCriteria"][0]["id"].endswith("/5-child-labor"))
+    a["assessedPerformance"][0]["score"]["code"] = "partially met"
+    rd = read(real_index, project, partial, "partial.json")
+    assert rd.held_levels["CM2020:5-child-labor"] == "partially-met"
+    res = real_index.recognise(rd.held_levels, "irma")
+    assert res.criteria["HC:LAB-01"][0] == STATUS_PARTLY
+    assert all(v.status != STATUS_MET for v in res.verdicts)
+    tsm = read(real_index, project, json.loads((REPO / "model/samples/untp-0.7.0/dcc-tsm-0.7.json").read_text(encoding="utf-8")), "tsm")
+    assert tsm.held_levels == {"TSM2025:biodiversity.1": "AA", "TSM2025:biodiversity.2": "A", "TSM2025:biodiversity.3": None}
+
+
 # ---- the issue's examples, corrected (issue 10) ---------------------------------------------------------
 @pytest.mark.parametrize("held, expect", [("irma", STATUS_PARTLY), ("icmm", STATUS_PARTLY), ("coppermark", STATUS_NOT_ESTABLISHED)])
 def test_site_workforce_criteria_never_meet_oecd_annex_ii_child_labour(real_index, held, expect):
