@@ -36,15 +36,16 @@ SEED = 5
 
 
 # ---- the naive baseline ----------------------------------------------------------------------------
-def naive_rows(md) -> list[tuple[str, str, str, bool, str]]:
-    """(subject, predicate, object, negated, scheme) of every row, as a flat list."""
-    return [(m.subject_id, m.predicate_id, m.object_id, m.negated, s)
+def naive_rows(md) -> list[tuple[str, str, str, bool, str, bool]]:
+    """(subject, predicate, object, negated, scheme, reviewed) of every row, as a flat list."""
+    return [(m.subject_id, m.predicate_id, m.object_id, m.negated, s, m.reviewed)
             for s in sorted(md.crosswalks) for m in md.crosswalks[s].mappings]
 
 
 def naive_recognise(rows, requirements: dict[str, list[str]], source: str, target: str) -> dict[str, str]:
     """Status of every requirement of ``target`` for a holder of all of ``source``'s, by scanning
-    every row (the semantics of DEVELOPING.md "Recognition semantics", without explanations)."""
+    every row (the semantics of DEVELOPING.md "Recognition semantics" for ungraded schemes and rows
+    whose comments qualify nothing, without explanations)."""
     parent: dict[str, str] = {}
 
     def find(x):
@@ -55,12 +56,14 @@ def naive_recognise(rows, requirements: dict[str, list[str]], source: str, targe
             parent[x], x = root, parent[x]
         return root
 
-    hops, target_rows = [], {}
-    for s, p, o, neg, scheme in rows:
-        recog = not neg and p in ("skos:exactMatch", "skos:broadMatch", "skos:narrowMatch") and \
+    hops, target_rows, source_rows = [], {}, {}
+    for s, p, o, neg, scheme, reviewed in rows:
+        recog = reviewed and not neg and p in ("skos:exactMatch", "skos:broadMatch", "skos:narrowMatch") and \
             "sssom:NoTermFound" not in (s, o)
         if scheme == target:
             target_rows.setdefault(s, []).append((p, o, recog))
+        if scheme == source:
+            source_rows.setdefault(o, []).append((s, p, neg, reviewed))
         if not recog:
             continue
         if p == "skos:exactMatch":
@@ -77,19 +80,26 @@ def naive_recognise(rows, requirements: dict[str, list[str]], source: str, targe
         if find(s) in held:
             c = find(o)
             status[c] = max(status.get(c, 0), 2 if p == "skos:broadMatch" else 1)
+
+    def says_no(c):  # reviewed rows of the held scheme say it does not give c
+        rs = source_rows.get(c, [])
+        if any(s == "sssom:NoTermFound" and rev for s, _, _, rev in rs):
+            return True
+        return bool(rs) and all(neg and rev for _, _, neg, rev in rs)
+
     out = {}
     for b in requirements[target]:
         own = target_rows.get(b, [])
         recog = [(p, o) for p, o, r in own if r]
         st = status.get(find(b), 0)
-        if st == 2 or any(p == "skos:narrowMatch" and status.get(find(o), 0) == 2 for p, o in recog):
+        if st == 2:
             out[b] = "met"
         elif st == 1 or any(p != "skos:exactMatch" and status.get(find(o), 0) for p, o in recog):
             out[b] = "partly met"
-        elif recog:
+        elif recog and all(says_no(o) for _, o in recog):
             out[b] = "not met"
         else:
-            out[b] = "not assessable"
+            out[b] = "not established"
     return out
 
 

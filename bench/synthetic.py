@@ -27,6 +27,7 @@ from pathlib import Path
 FAMILIES = ("GOV", "HR", "LAB", "OHS", "ENV")
 TOPICS = ("governance.compliance", "social.rights", "social.labour", "social.safety", "environment.emissions")
 CURATOR = "CRMCUR:synthetic"
+REVIEWER = "CRMCUR:synthetic-review"
 EXACT, BROAD, NARROW, CLOSE, RELATED = ("skos:exactMatch", "skos:broadMatch", "skos:narrowMatch",
                                         "skos:closeMatch", "skos:relatedMatch")
 NO_TERM = "sssom:NoTermFound"
@@ -103,7 +104,7 @@ def crosswalk_spec(n_schemes: int, n_requirements: int, n_criteria: int, seed: i
             elif x < 0.95:      # reviewed gap: no harmonised counterpart
                 sch.rows.append(SRow(s, EXACT, NO_TERM, tag="V"))
                 continue
-            else:               # no row at all: not assessable
+            else:               # no row at all: not established
                 continue
             if rng.random() < 0.25:   # extra related row to another criterion
                 c = rng.choice(cids)
@@ -138,8 +139,8 @@ def write_mappings_tree(root: Path, spec: Spec, project) -> Path:
                   f"    definition: {_yq(f'The operation conforms to synthetic criterion {cid}.')}",
                   f"    conformity_topic: {TOPICS[i % 5]}", "    sources: []", "    verification: R"]
     (root / "criteria.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (root / "curators.tsv").write_text(f"curator_id\tname\trole\n{CURATOR}\tSynthetic benchmark data\tauthor\n",
-                                       encoding="utf-8")
+    (root / "curators.tsv").write_text(f"curator_id\tname\trole\n{CURATOR}\tSynthetic benchmark data\tauthor\n"
+                                       f"{REVIEWER}\tSynthetic benchmark review\treviewer\n", encoding="utf-8")
     base = project.base_iri
     for sch in spec.schemes:
         version = f"{sch.scheme} synthetic 1.0"
@@ -164,15 +165,20 @@ def write_mappings_tree(root: Path, spec: Spec, project) -> Path:
             "#object_source_version: 0.1.0",
             "#mapping_date: '2026-01-01'",
             "subject_id\tsubject_label\tpredicate_id\tpredicate_modifier\tobject_id\tobject_label\t"
-            "mapping_justification\tauthor_id\treviewer_id\tconfidence\tcomment",
+            "mapping_justification\tauthor_id\treviewer_id\tconfidence\tcomment\treview_date",
         ]
         body = []
         for r in sorted(sch.rows, key=lambda r: (r.subject, r.object, r.predicate, r.modifier)):
             slabel = titles.get(r.subject.split(":", 1)[1], "") if r.subject != NO_TERM else ""
             olabel = labels.get(r.object, "")
             comment = f"[{r.tag}] synthetic {r.predicate.split(':')[1]}{' Not' if r.modifier else ''} row"
+            # every row but close/related ones is reviewed; recognising rows cite a (synthetic) text
+            reviewed = r.predicate not in (CLOSE, RELATED)
+            if r.predicate in (EXACT, BROAD, NARROW) and not r.modifier and NO_TERM not in (r.subject, r.object):
+                comment = f"[{r.tag}] Text: synthetic requirement {r.subject} — {r.predicate.split(':')[1]} row"
             body.append("\t".join((r.subject, slabel, r.predicate, r.modifier, r.object, olabel,
-                                   "semapv:ManualMappingCuration", CURATOR, "", CONF[r.tag], comment)))
+                                   "semapv:ManualMappingCuration", CURATOR, REVIEWER if reviewed else "", CONF[r.tag],
+                                   comment, "2026-01-02" if reviewed else "")))
         (root / "crosswalks" / f"{sch.scheme}.sssom.tsv").write_text("\n".join(head + body) + "\n", encoding="utf-8")
     return root
 

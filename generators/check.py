@@ -82,6 +82,12 @@ RULES: dict[str, str] = {
     "tag-confidence": "confidence does not match the [V]/[R]/[?] tag of the comment",
     "unknown-author": "author_id not listed in curators.tsv",
     "unknown-reviewer": "reviewer_id not listed in curators.tsv",
+    "unreviewed": "an exact/broad/narrow row without reviewer_id and review_date (recognition ignores it)",
+    "self-review": "a row reviewed only by its own author",
+    "missing-justification": "an exact/broad/narrow row whose comment cites no requirement text (`Text:`)",
+    "unverified-recognition": "an exact/broad row whose comment marks it unverified or partial (it never carries \"met\")",
+    "unknown-level": "subject_level that is not one of the subject catalogue's achievement levels",
+    "invalid-level": "a malformed `levels:` list, or pass_level / conformance_level naming no listed level",
     # across rows and files
     "duplicate-row": "the same mapping twice",
     "negation-conflict": "one pair both asserted and negated with the same predicate",
@@ -111,6 +117,9 @@ RULES: dict[str, str] = {
     "invalid-curator": "a curator id that is not a CRMCUR: CURIE",
     # repository
     "codeowners": "CODEOWNERS does not give each catalogue's files to its owner_team (fixable)",
+    # expected answers (mappings/expected-answers.yaml)
+    "expected-answer": "recognition no longer gives a signed-off expected answer (names the rows it rests on now)",
+    "expected-answers": "the expected-answers file does not parse or names an unknown scheme, requirement, level or status",
 }
 
 FORMAT_VERSION = 1  # of the --format json output
@@ -216,6 +225,7 @@ def check_tree(root: Path, project) -> CheckResult:
     broken = {f.path for f in findings if f.rule in STRUCTURAL}
     findings += coverage_findings(tr, skip=broken)
     findings += codeowners_findings(root, project, tr)
+    findings += expected_answer_findings(tr, root, project, findings)
     findings.sort(key=lambda f: (str(f.path), f.line or 0, f.column or 0, f.rule, f.message))
     return CheckResult(root=root, findings=findings, read=tr)
 
@@ -454,6 +464,17 @@ def coverage_findings(tr: TreeRead, skip=frozenset()) -> list[Finding]:
     return out
 
 
+# ---- expected answers (mappings/expected-answers.yaml; untp_crm_vocab.expected) -----------------------------
+
+
+def expected_answer_findings(tr: TreeRead, root: Path, project, so_far: list[Finding]) -> list[Finding]:
+    """Flipped expected answers and problems of the answers file. Answers are not recomputed while
+    the mapping data has errors (they would flip for the wrong reason)."""
+    from .expected import expected_findings
+
+    return expected_findings(tr, root, project, skip=any(f.severity == ERROR for f in so_far))
+
+
 # ---- CODEOWNERS ----------------------------------------------------------------------------------------------
 
 
@@ -666,7 +687,7 @@ def _fix_header(raw: RawCrosswalk, project, catalogue, scheme: str) -> list[str]
         quote = style if style in ("'", '"') else ""
         edits.append((i, start.column + 1, end.column + 1, f"{quote}{value}{quote}"))
 
-    want = expected_curie_map(project, catalogue)
+    want = expected_curie_map(project, catalogue, meta)
     cmap = meta.get("curie_map")
     if "curie_map" not in meta:
         inserts.append((0, ["#curie_map:"] + [f"#  {k}: {v}" for k, v in sorted(want.items())]))

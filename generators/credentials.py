@@ -14,7 +14,9 @@
 from __future__ import annotations
 
 from .errors import UsageError
-from .recognise import CredentialReading, CriterionReading, credential_subject, read_credential
+from .recognise import (
+    CredentialReading, CriterionReading, credential_subject, held_level, performance_scores, read_credential,
+)
 
 UNTP_070 = "https://vocabulary.uncefact.org/untp/0.7.0/context/"
 
@@ -29,14 +31,16 @@ def version_of(data) -> str:
     return "0.5.0 (assumed: no UNTP 0.7.0 context)"
 
 
-def read(index, project, data, path: str) -> CredentialReading:
-    """A :class:`CredentialReading` with ``version`` and ``unresolved_iris`` set."""
+def read(index, project, data, path: str, cli_level: str | None = None) -> CredentialReading:
+    """A :class:`CredentialReading` with ``version`` and ``unresolved_iris`` set, and each held
+    criterion's achievement level (:func:`untp_crm_vocab.recognise.held_level`; ``cli_level``:
+    ``--level``, used where the credential states no score)."""
     version = version_of(data)
     cs, prefix = credential_subject(data, path)
     if version == "0.7.0":
-        reading = read_070(index, project, cs, prefix, path)
+        reading = read_070(index, project, cs, prefix, path, cli_level=cli_level)
     else:
-        reading = read_credential(index, cs, prefix, path)
+        reading = read_credential(index, cs, prefix, path, cli_level=cli_level)
         reading.unresolved_iris = [r.id for r in reading.readings if r.requirement is None and r.id]
     reading.version = version
     return reading
@@ -52,7 +56,7 @@ def _published(project):
     return schemes.load(project)
 
 
-def read_070(index, project, cs: dict, prefix: str, path: str) -> CredentialReading:
+def read_070(index, project, cs: dict, prefix: str, path: str, cli_level: str | None = None) -> CredentialReading:
     assessments = _as_list(cs.get("conformityAssessment"))
     if not assessments:
         raise UsageError("the credential has no conformity assessments",
@@ -124,6 +128,15 @@ def read_070(index, project, cs: dict, prefix: str, path: str) -> CredentialRead
                 unresolved.append(f"{cp}.id {cid}")
             if rd.requirement is not None and rd.requirement.scheme != "hc":
                 schemes.add(rd.requirement.scheme)
+            if rd.requirement is not None:  # the achievement level held (a score, --level or conformance)
+                info = index.schemes.get(rd.requirement.scheme)
+                if info is None:  # a harmonised criterion cited directly: no levels
+                    rd.level, rd.level_source = ("" if held else None), "conformance"
+                else:
+                    hl = held_level(info, conformance=held, scores=performance_scores(a, ap),
+                                    names=(name, rd.requirement.title), cli_level=cli_level)
+                    rd.level, rd.level_source, rd.level_problem = hl.level, hl.source, hl.problem
+                    rd.level_rank = info.rank(hl.level) if hl.level else 0
             readings.append(rd)
     reading = CredentialReading(path=path, schemes=sorted(schemes), readings=readings)
     reading.unresolved_iris = unresolved

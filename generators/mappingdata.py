@@ -49,6 +49,14 @@ BUILTIN_PREFIXES: dict[str, str] = {
 
 CRITERIA_PREFIX = "HC"
 CURATOR_PREFIX = "CRMCUR"
+#: prefix of the project's crosswalk extension properties (``<base>crosswalks/``): declared in a
+#: crosswalk's curie_map only when its ``extension_definitions`` use it
+CROSSWALK_TERMS_PREFIX = "CRMXW"
+#: the extension column naming the achievement level of the subject requirement a row assumes
+LEVEL_SLOT = "subject_level"
+LEVEL_PROPERTY = f"{CROSSWALK_TERMS_PREFIX}:{LEVEL_SLOT}"
+#: how a scheme counts a requirement held at one of its levels: nothing, partly, or met
+LEVEL_READINGS = ("none", "partial", "full")
 
 EXACT = "skos:exactMatch"
 BROAD = "skos:broadMatch"
@@ -131,6 +139,11 @@ REQUIRED_METADATA = (
     "subject_source_version", "object_source", "object_source_version", "mapping_date",
 )
 CATALOGUE_KEYS = ("scheme", "prefix", "title", "version", "version_slug", "publisher", "url", "owner_team", "requirements")
+#: optional catalogue keys: the scheme's achievement levels (DEVELOPING.md "Mapping files")
+CATALOGUE_LEVEL_KEYS = ("levels", "pass_level", "conformance_level")
+LEVEL_KEYS = ("id", "title", "reading", "codes", "verification", "note")
+LEVEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+DATE_SLOTS = ("review_date", "mapping_date", "publication_date")
 REQUIREMENT_KEYS = ("id", "title", "kind", "parent", "conformity_topic", "owner_iri", "verification", "note")
 REQUIREMENT_REQUIRED = ("id", "title", "kind", "verification")
 CRITERION_KEYS = ("id", "label", "definition", "conformity_topic", "sources", "verification")
@@ -197,6 +210,32 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     return f" (did you mean {best[0]}?)" if best else ""
 
 
+# ---- what a row's comment says about itself ----------------------------------------------------------
+#
+# A recognising row asserts containment (exactMatch: a = c, broadMatch: a ⊆ c). A comment that says
+# the row's content is uncertain, or that the requirement covers the criterion only partly,
+# contradicts that assertion: recognition never lets such a row carry "met", and `crm-vocab check`
+# reports it (rule unverified-recognition). The markers are the research legend's `[?]` tag and
+# the phrases below (DEVELOPING.md "Mapping files").
+UNVERIFIED_RE = re.compile(
+    r"^\s*\[\?\]|\b(?:not (?:re-?)?verified|unverified|not confirmed|unconfirmed|to (?:be )?verif(?:y|ied)|uncertain)\b",
+    re.IGNORECASE,
+)
+PARTIAL_RE = re.compile(r"\bpartial(?:ly)?\b", re.IGNORECASE)
+#: the marker that introduces the citation of the requirement's own text in a comment
+TEXT_MARKER_RE = re.compile(r"\bText:\s*\S")
+
+
+def comment_flags(comment: str) -> frozenset:
+    """``{"unverified", "partial"}`` (or a subset) for what a row's comment says about itself."""
+    out = set()
+    if UNVERIFIED_RE.search(comment or ""):
+        out.add("unverified")
+    if PARTIAL_RE.search(comment or ""):
+        out.add("partial")
+    return frozenset(out)
+
+
 # ---- data model -----------------------------------------------------------------------------------
 
 
@@ -235,6 +274,19 @@ class Requirement:
 
 
 @dataclass
+class Level:
+    """One achievement level of a scheme (lowest first in the catalogue)."""
+
+    id: str
+    title: str
+    reading: str  # none | partial | full: what holding a requirement at this level gives
+    verification: str | None
+    note: str | None
+    line: int
+    codes: tuple = ()  # other codes that name this level in credentials (e.g. the scheme's scoring codes)
+
+
+@dataclass
 class Catalogue:
     scheme: str
     prefix: str
@@ -246,6 +298,36 @@ class Catalogue:
     owner_team: str
     requirements: dict[str, Requirement]
     path: Path
+    levels: list[Level] = field(default_factory=list)  # lowest first; empty: the scheme does not grade
+    pass_level: str | None = None  # the lowest level at which the scheme counts a requirement as met
+    conformance_level: str | None = None  # how a credential's bare `conformance: true` is read
+
+    def level(self, level_id: str) -> Level | None:
+        return next((lv for lv in self.levels if lv.id == level_id), None)
+
+    def level_rank(self, level_id: str) -> int:
+        """Position of a level (0 = lowest); -1 for an unknown one."""
+        return next((i for i, lv in enumerate(self.levels) if lv.id == level_id), -1)
+
+    @property
+    def default_level(self) -> str:
+        """The level a crosswalk row assumes when it names none: the pass level ("" when the
+        scheme does not grade)."""
+        if not self.levels:
+            return ""
+        if self.pass_level and self.level(self.pass_level):
+            return self.pass_level
+        full = [lv.id for lv in self.levels if lv.reading == "full"]
+        return full[0] if full else self.levels[-1].id
+
+    @property
+    def credential_level(self) -> str:
+        """How a credential's bare ``conformance: true`` (no score) is read ("" when ungraded)."""
+        if not self.levels:
+            return ""
+        if self.conformance_level and self.level(self.conformance_level):
+            return self.conformance_level
+        return self.default_level
 
 
 @dataclass
@@ -279,6 +361,31 @@ class Mapping:
     def recognises(self) -> bool:
         """exact/broad/narrow, not negated, not a gap: the rows recognition may use."""
         return not self.negated and not self.is_gap and self.predicate_id in (EXACT, BROAD, NARROW)
+
+    @property
+    def needs_review(self) -> bool:
+        """exact/broad/narrow rows: recognition uses them only once reviewed, so `check` asks for a
+        review. Negated and gap rows may stay unreviewed: they then only leave a criterion open
+        ("not established") instead of saying "not met"."""
+        return self.recognises
+
+    @property
+    def review_date(self) -> str:
+        return (self.extra or {}).get("review_date", "")
+
+    @property
+    def subject_level(self) -> str:
+        """The achievement level of the subject requirement the row states it assumes ("" = the
+        scheme's default level, see :attr:`Catalogue.default_level`)."""
+        return (self.extra or {}).get(LEVEL_SLOT, "")
+
+    @property
+    def reviewed(self) -> bool:
+        return bool(self.reviewer_id.strip()) and bool(self.review_date.strip())
+
+    @property
+    def flags(self) -> frozenset:
+        return comment_flags(self.comment)
 
     @property
     def sort_key(self) -> tuple:
@@ -636,8 +743,8 @@ def read_catalogue(path: Path, sink: Sink) -> Catalogue | None:
         return None
     slug = path.name[: -len(".yaml")] if path.name.endswith(".yaml") else path.stem
     for k in data:
-        if k not in CATALOGUE_KEYS:
-            _fnd(sink, path, _line(data, k), "unknown-key", f"unknown key {k!r}{did_you_mean(str(k), CATALOGUE_KEYS)}", "remove it or correct its name", field=str(k))
+        if k not in CATALOGUE_KEYS and k not in CATALOGUE_LEVEL_KEYS:
+            _fnd(sink, path, _line(data, k), "unknown-key", f"unknown key {k!r}{did_you_mean(str(k), CATALOGUE_KEYS + CATALOGUE_LEVEL_KEYS)}", "remove it or correct its name", field=str(k))
     for k in CATALOGUE_KEYS:
         if k == "requirements":
             continue
@@ -714,11 +821,60 @@ def read_catalogue(path: Path, sink: Sink) -> Catalogue | None:
             reported.update(loop)
             first = reqs[min(loop, key=lambda i: reqs[i].line)]
             _fnd(sink, path, first.line, "parent-cycle", "requirements are their own ancestors: " + " -> ".join(loop + [cur.id]), "break the loop: one of them must have another parent (or none)", field="parent")
+    levels, pass_level, conformance_level = _read_levels(data, path, sink)
     return Catalogue(
         scheme=scheme, prefix=prefix, title=_s(data.get("title")) or "", version=_s(data.get("version")) or "",
         version_slug=_s(data.get("version_slug")) or "", publisher=_s(data.get("publisher")) or "",
         url=_s(data.get("url")) or "", owner_team=owner or "", requirements=reqs, path=path,
+        levels=levels, pass_level=pass_level, conformance_level=conformance_level,
     )
+
+
+def _read_levels(data: dict, path: Path, sink: Sink) -> tuple[list[Level], str | None, str | None]:
+    """The optional `levels:` list (lowest first), `pass_level:` and `conformance_level:`."""
+    items = data.get("levels")
+    levels: list[Level] = []
+    if items is not None and not isinstance(items, list):
+        _fnd(sink, path, _line(data, "levels"), "invalid-level", "`levels:` must be a list of levels, lowest first", "write `levels:` then `- {id: ..., title: ..., reading: none|partial|full}` entries", field="levels")
+        items = []
+    for item in items or []:
+        if not isinstance(item, dict):
+            _fnd(sink, path, getattr(items, "line", 1), "invalid-level", "each level must be a mapping (id, title, reading)", "write each level as `- id: ...` with title and reading", field="levels")
+            continue
+        for k in item:
+            if k not in LEVEL_KEYS:
+                _fnd(sink, path, _line(item, k), "unknown-key", f"unknown key {k!r} in a level{did_you_mean(str(k), LEVEL_KEYS)}", "remove it or correct its name", field=str(k))
+        lid = _s(item.get("id"))
+        if not lid or not LEVEL_ID.match(lid):
+            _fnd(sink, path, _line(item, "id"), "invalid-level", f"level id {lid!r} is missing or not of the form [A-Za-z0-9][A-Za-z0-9._-]*", "give the level a short id such as AA or fully-met", field="id")
+            continue
+        if any(lv.id == lid for lv in levels):
+            _fnd(sink, path, _line(item, "id"), "invalid-level", f"level {lid!r} is listed twice", "list each level once, lowest first", field="id")
+            continue
+        reading = _s(item.get("reading"))
+        if reading not in LEVEL_READINGS:
+            _fnd(sink, path, _line(item, "reading"), "invalid-level", f"level {lid}: reading {reading!r} is not one of {', '.join(LEVEL_READINGS)}", "say what holding a requirement at this level gives: none, partial or full", field="reading")
+            reading = "none"
+        ver = _s(item.get("verification"))
+        if ver is not None and ver not in VERIFICATION:
+            _fnd(sink, path, _line(item, "verification"), "invalid-verification", f"level {lid}: verification {ver!r} is not V, R or ?", "set verification: V, R or ?", field="verification")
+        codes = item.get("codes") or []
+        if isinstance(codes, str):
+            codes = [codes]
+        if not isinstance(codes, list) or not all(isinstance(c, str) and c.strip() for c in codes):
+            _fnd(sink, path, _line(item, "codes"), "invalid-level", f"level {lid}: codes must be a list of texts", "write codes: [\"met\", ...]", field="codes")
+            codes = []
+        levels.append(Level(id=lid, title=_s(item.get("title")) or lid, reading=reading, verification=ver,
+                            note=_s(item.get("note")), line=_line(item), codes=tuple(codes)))
+    out = []
+    for key in ("pass_level", "conformance_level"):
+        v = _s(data.get(key))
+        if v is not None and not any(lv.id == v for lv in levels):
+            known = ", ".join(lv.id for lv in levels) or "(no `levels:` list)"
+            _fnd(sink, path, _line(data, key), "invalid-level", f"{key} {v!r} is not one of the catalogue's levels: {known}{did_you_mean(v, [lv.id for lv in levels])}", "name a level listed under `levels:`", field=key)
+            v = None
+        out.append(v)
+    return levels, out[0], out[1]
 
 
 # ---- curators.tsv -------------------------------------------------------------------------------------
@@ -920,11 +1076,30 @@ def read_crosswalk_raw(path: Path, sink: Sink) -> RawCrosswalk:
     return raw
 
 
-def expected_curie_map(project, catalogue: Catalogue | None) -> dict[str, str]:
-    """The curie_map a crosswalk must declare, derived from the project settings."""
+def crosswalk_terms_base(project) -> str:
+    """Namespace of the project's crosswalk extension properties (``CRMXW:subject_level``)."""
+    return f"{project.base_iri}crosswalks/"
+
+
+def _uses_crosswalk_terms(metadata) -> bool:
+    if not isinstance(metadata, dict):
+        return False
+    cmap = metadata.get("curie_map")
+    if isinstance(cmap, dict) and CROSSWALK_TERMS_PREFIX in cmap:
+        return True
+    ext = metadata.get("extension_definitions")
+    return isinstance(ext, list) and any(
+        isinstance(e, dict) and str(e.get("property") or "").startswith(CROSSWALK_TERMS_PREFIX + ":") for e in ext)
+
+
+def expected_curie_map(project, catalogue: Catalogue | None, metadata: dict | None = None) -> dict[str, str]:
+    """The curie_map a crosswalk must declare, derived from the project settings (with the
+    crosswalk-terms prefix when the file's metadata uses it)."""
     cmap = {CRITERIA_PREFIX: project.criteria_base, CURATOR_PREFIX: f"{project.base_iri}curators/"}
     if catalogue is not None and catalogue.prefix:
         cmap[catalogue.prefix] = project.standard_base(catalogue.scheme, catalogue.version_slug)
+    if _uses_crosswalk_terms(metadata):
+        cmap[CROSSWALK_TERMS_PREFIX] = crosswalk_terms_base(project)
     return cmap
 
 
@@ -1033,11 +1208,15 @@ def _check_metadata(raw: RawCrosswalk, meta: dict, off: int, sink: Sink, *, proj
     dups = {k for k, _ in getattr(meta, "duplicates", [])} | ({"curie_map"} if getattr(cmap, "duplicates", None) else set())
     can_fix = not dups
     later = "remove the duplicate key first, then run crm-vocab check --fix"
-    expected = expected_curie_map(project, catalogue)
+    expected = expected_curie_map(project, catalogue, meta)
     # an entry is added in place unless curie_map is a flow mapping over several lines
     cmap_marks = getattr(meta, "value_marks", {}).get("curie_map")
     can_add = cmap_marks is None or cmap_marks[2] != "flow" or cmap_marks[0].line == cmap_marks[1].line
     by_hand = "write curie_map as `#  PREFIX: IRI` lines, one a line, then run crm-vocab check --fix"
+    for d in meta.get("extension_definitions") or [] if isinstance(meta.get("extension_definitions"), list) else []:
+        if isinstance(d, dict) and _s(d.get("slot_name")) == LEVEL_SLOT and _s(d.get("property")) != LEVEL_PROPERTY:
+            _fnd(sink, path, _line(meta, "extension_definitions", off), "invalid-metadata", f"extension slot {LEVEL_SLOT} must have property {LEVEL_PROPERTY} (got {_s(d.get('property'))!r})",
+                 f"declare it as `- slot_name: {LEVEL_SLOT}` / `property: {LEVEL_PROPERTY}` / `type_hint: xsd:string`", field="extension_definitions")
     for p, iri in expected.items():
         if not valid_cmap:
             break
@@ -1192,6 +1371,42 @@ def _check_row(m: Mapping, values: dict, colidx: dict, sink: Sink, *, path, decl
             if curators is not None and a not in curators:
                 rule = "unknown-author" if name == "author_id" else "unknown-reviewer"
                 bad(name, rule, f"{name} {a!r} is not listed in curators.tsv{did_you_mean(a, curators)}", "add the curator to curators.tsv (no invented ORCIDs) or correct the id")
+    reviewers = [r for r in (x.strip() for x in m.reviewer_id.split("|")) if r]
+    if reviewers and authors and set(reviewers) <= set(authors):
+        _fnd(sink, path, ln, "self-review", f"reviewer_id {m.reviewer_id!r} is the row's own author",
+             "a review is a second person's check: ask another curator listed in curators.tsv to review the row",
+             column=col("reviewer_id"), field="reviewer_id", severity=REPORT)
+    # dates
+    for name in DATE_SLOTS:
+        v = values.get(name, "")
+        if v and not DATE_RE.match(v):
+            bad(name, "invalid-value", f"{name} {v!r} is not a date YYYY-MM-DD", "write the date as YYYY-MM-DD")
+    # the achievement level of the subject requirement the row assumes
+    lvl = m.subject_level
+    if lvl:
+        if m.subject_id == NO_TERM_FOUND:
+            bad(LEVEL_SLOT, "unknown-level", f"{LEVEL_SLOT} {lvl!r} on a gap row, which has no subject requirement", f"leave {LEVEL_SLOT} empty on sssom:NoTermFound rows")
+        elif catalogue is not None and not catalogue.levels:
+            bad(LEVEL_SLOT, "unknown-level", f"{LEVEL_SLOT} {lvl!r}, but standards/{scheme}.yaml lists no achievement levels", f"leave {LEVEL_SLOT} empty, or add `levels:` to the catalogue")
+        elif catalogue is not None and catalogue.level(lvl) is None:
+            known = ", ".join(lv.id for lv in catalogue.levels)
+            bad(LEVEL_SLOT, "unknown-level", f"{LEVEL_SLOT} {lvl!r} is not a level of {scheme} ({known}){did_you_mean(lvl, [lv.id for lv in catalogue.levels])}", "name one of the catalogue's `levels:`")
+    # review and justification: reported (check exits 1), the build reads through them
+    if m.needs_review and not m.reviewed and m.predicate_id in PREDICATES:
+        missing = " and ".join(n for n, v in (("reviewer_id", m.reviewer_id.strip()), ("review_date", m.review_date.strip())) if not v)
+        _fnd(sink, path, ln, "unreviewed", f"a {m.predicate_id} row without {missing}: recognition acts on it only once someone has reviewed it against the requirement's text",
+             f"have a curator listed in curators.tsv other than the author check the row and fill in reviewer_id and review_date (YYYY-MM-DD)",
+             column=col("reviewer_id" if not m.reviewer_id.strip() else "review_date"), field="reviewer_id" if not m.reviewer_id.strip() else "review_date", severity=REPORT)
+    if m.recognises and m.predicate_id in PREDICATES:
+        if not TEXT_MARKER_RE.search(m.comment or ""):
+            _fnd(sink, path, ln, "missing-justification", f"a {m.predicate_id} row whose comment cites no requirement text (no `Text:`)",
+                 "justify the row by the requirement's own text: `[tag] Text: <document, section> \"<short quote>\" — why the predicate holds`; a row justified only by topic becomes skos:closeMatch or skos:relatedMatch",
+                 column=col("comment"), field="comment", severity=REPORT)
+        if m.predicate_id in (EXACT, BROAD) and m.flags:
+            why = " and ".join(sorted(m.flags))
+            _fnd(sink, path, ln, "unverified-recognition", f"a {m.predicate_id} row whose comment marks it {why}: it asserts full containment, so recognition never lets it carry \"met\"",
+                 "verify the containment against the requirement's text and reword the comment, or demote the row to skos:narrowMatch (partial) or skos:relatedMatch (unverified)",
+                 column=col("comment"), field="comment", severity=REPORT)
 
 
 # ---- a tree: criteria.yaml, standards/, crosswalks/, curators.tsv ------------------------------------------
@@ -1218,6 +1433,10 @@ class Tree:
     @property
     def curators_file(self) -> Path:
         return self.root / "curators.tsv"
+
+    @property
+    def expected_answers_file(self) -> Path:
+        return self.root / "expected-answers.yaml"
 
     def catalogue_files(self) -> list[Path]:
         d = self.catalogues_dir
@@ -1319,7 +1538,8 @@ def _read_tree(tree: Tree, project, sink: Sink) -> TreeRead:
         raws[p] = raw
         if ms is not None:
             crosswalks[scheme] = ms
-    prefix_map = {CRITERIA_PREFIX: project.criteria_base, CURATOR_PREFIX: f"{project.base_iri}curators/"}
+    prefix_map = {CRITERIA_PREFIX: project.criteria_base, CURATOR_PREFIX: f"{project.base_iri}curators/",
+                  CROSSWALK_TERMS_PREFIX: crosswalk_terms_base(project)}
     for cat in catalogues.values():
         if cat.prefix:
             prefix_map[cat.prefix] = project.standard_base(cat.scheme, cat.version_slug)

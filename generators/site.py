@@ -841,8 +841,16 @@ def home_page(ctx, model: ModelInfo, mp: dict, latest: str | None) -> str:
 
 def coverage_page(ctx, versions: list[str]) -> str:
     page = "coverage.html"
+    from .coverage import CELL_STATUSES, LEGEND
+
     body = ['<h1 id="coverage">Coverage</h1>',
-            "<p>How many of the harmonised criteria each scheme covers, with reviewed gaps.</p>"]
+            "<p>What holding each scheme gives for each harmonised criterion, read from the scheme's reviewed "
+            "crosswalk rows, with the statuses of <code>crm-vocab recognise</code>:</p>",
+            "<ul>" + "".join(f"<li><strong>{esc(st)}</strong>: {esc(LEGEND[st][1].split(': ', 1)[-1])}</li>"
+                             for st in CELL_STATUSES) + "</ul>",
+            "<p><em>Not met</em> is a reviewed finding (the scheme has nothing for the criterion); "
+            "<em>not established</em> only says that no reviewed row settles it either way. A cell's "
+            "tooltip names the rows and the level they assume.</p>"]
     for v in [ctx.version] + [x for x in reversed(versions) if x != ctx.version]:
         vd = ctx.out / v
         if not (vd / "coverage.svg").is_file():

@@ -94,14 +94,14 @@ def _hand_spec() -> synthetic.Spec:
 
 
 HAND_EXPECTED = {
-    "SB:1.1": "met",             # = GOV = A1, held
-    "SB:1.2": "met",             # = HR, and A2 ⊆ HR
-    "SB:1.3": "partly met",      # = LAB, which A3 meets only partly
-    "SB:1.4": "not met",         # = OHS, which nothing held evidences
-    "SB:1.5": "not assessable",  # related only
-    "SB:1.6": "not assessable",  # no row
-    "SB:1.7": "met",             # GOV ⊆ B7 and GOV is met
-    "SB:1.8": "partly met",      # B8 ⊆ HR: HR met does not give all of B8
+    "SB:1.1": "met",              # = GOV = A1, held
+    "SB:1.2": "met",              # = HR, and A2 ⊆ HR
+    "SB:1.3": "partly met",       # = LAB, which A3 meets only partly
+    "SB:1.4": "not met",          # = OHS, which A's reviewed gap row says A does not give
+    "SB:1.5": "not established",  # related only
+    "SB:1.6": "not established",  # no row
+    "SB:1.7": "partly met",       # B7 covers part of GOV: GOV met gives B7 only partly
+    "SB:1.8": "partly met",       # B8 ⊆ HR: HR met does not give all of B8
 }
 
 
@@ -131,7 +131,7 @@ def test_naive_baseline_agrees_with_the_index(project, tmp_path):
             ours = {v.requirement.node: v.status for v in index.recognise_scheme(a, b).verdicts}
             assert ours == naive_recognise(rows, reqs, a, b), (a, b)
             statuses |= set(ours.values())
-    assert statuses == {"met", "partly met", "not met", "not assessable"}
+    assert statuses == {"met", "partly met", "not met", "not established"}
 
 
 # ---- synthetic vocabulary ------------------------------------------------------------------------

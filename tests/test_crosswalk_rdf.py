@@ -306,11 +306,11 @@ EDGE_META = """#mapping_set_description: every kind of SSSOM value the writer ha
 #    property: CRMCUR:reviewNote
 #    type_hint: xsd:string
 """
-EDGE_COLUMNS = ("see_also", "mapping_date", "similarity_score", "review_date", "author_label", "subject_category", "review_note")
-EDGE_CELLS = {  # subject_id + object_id -> values of EDGE_COLUMNS
-    ("ALPHA:A1", "HC:ENV-01"): ("https://example.org/a|https://example.org/b", "2026-02-01", "0.75", "2026-03-01",
+EDGE_COLUMNS = ("see_also", "mapping_date", "similarity_score", "author_label", "subject_category", "review_note")
+EDGE_CELLS = {  # subject_id + object_id -> values of EDGE_COLUMNS (review_date is a column of the worked example)
+    ("ALPHA:A1", "HC:ENV-01"): ("https://example.org/a|https://example.org/b", "2026-02-01", "0.75",
                                 "Example Curator|Someone Else", "criterion", "checked \\ twice, \"quoted\", ünïcode"),
-    ("ALPHA:A5", "HC:GOV-01"): ("", "", "1", "", "", "", "negated, with a note"),
+    ("ALPHA:A5", "HC:GOV-01"): ("", "", "1", "", "", "negated, with a note"),
 }
 
 
@@ -337,6 +337,7 @@ def edge_tree(root: Path) -> Path:
         cells = r.split("\t")
         key = (cells[cols.index("subject_id")], cells[cols.index("object_id")])
         if key == ("ALPHA:A1", "HC:ENV-01"):
+            cells[cols.index("review_date")] = "2026-03-01"
             cells[cols.index("author_id")] = "CRMCUR:example|CRMCUR:other"
             cells[cols.index("reviewer_id")] = "CRMCUR:other"
             cells[cols.index("comment")] = '[V] same scope: "inventory", targets \\ reduction — ünïcode.'
@@ -344,7 +345,7 @@ def edge_tree(root: Path) -> Path:
             cells[cols.index("confidence")] = ""
         out.append("\t".join(cells + list(EDGE_CELLS.get(key, ("",) * len(EDGE_COLUMNS)))))
     gap = ["ALPHA:A4", "Safety Culture", "skos:exactMatch", "", "sssom:NoTermFound", "", "semapv:ManualMappingCuration",
-           "CRMCUR:example", "", "0.3", "[?] nothing harmonised on behaviour programmes."]
+           "CRMCUR:example", "", "0.3", "[?] nothing harmonised on behaviour programmes.", ""]
     out.append("\t".join(gap + [""] * len(EDGE_COLUMNS)))
     path.write_text("\n".join(meta_lines) + "\n" + "\n".join(out) + "\n", encoding="utf-8")
     return root

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import html
+import json
 import os
 import re
 import struct
@@ -168,8 +169,15 @@ def test_server_rules(built_site):
 
 def test_coverage_and_changelog_pages(built_site):
     cov = (built_site / "coverage.html").read_text(encoding="utf-8")
+    for status in ("met", "partly met", "not met", "not established"):  # the recognition statuses (issue 10)
+        assert f"<strong>{status}</strong>" in cov, status
     if (built_site / "working" / "coverage.svg").is_file():
         assert 'src="working/coverage.svg"' in cov
+        svg = (built_site / "working" / "coverage.svg").read_text(encoding="utf-8")
+        assert "not established: close/related or unreviewed rows only" in svg and ": not met (reviewed gap" in svg
+        report = json.loads((built_site / "working" / "coverage.json").read_text(encoding="utf-8"))
+        statuses = {c["status"] for cells in report["cells"].values() for c in cells.values()}
+        assert statuses <= {"met", "partly met", "not met", "not established"} and "not met" in statuses
     assert (built_site / "changelog" / "index.html").is_file()
     assert (built_site / "changelog" / "working.html").is_file()
 
