@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -193,21 +194,22 @@ def case_insensitive(folder: Path) -> bool:
 
 
 def read_json(path, *, what: str, hint: str):
-    """Parse a JSON file, turning every failure into a UsageError that names the file (and the
-    line and column for syntax errors) and says what to pass instead."""
+    """Parse a JSON file within the input limits (untp_crm_vocab.limits: size, numbers, depth,
+    arrays, lone surrogates), turning every failure into a UsageError that names the file (and
+    the line and column for syntax errors) and says what to pass instead."""
     from .errors import UsageError
+    from .limits import read_json_document
 
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read the {what}: {getattr(exc, 'strerror', None) or exc}", where=str(p), hint=hint) from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"the {what} is not JSON: {exc.msg}", where=f"{p}:{exc.lineno}:{exc.colno}", hint=hint) from None
-    except RecursionError:
-        raise UsageError(f"the {what} is nested too deeply to read", where=str(p), hint=hint) from None
+    doc, problem = read_json_document(str(p))
+    if problem is None:
+        return doc
+    m = re.fullmatch(r"line (\d+) column (\d+)", problem.where)
+    where = f"{p}:{m[1]}:{m[2]}" if m else (str(p) if problem.where == "$" else f"{p}: {problem.where}")
+    if problem.rule == "unreadable":
+        raise UsageError(f"{problem.message.replace('the file', 'the ' + what, 1)}", where=where, hint=hint)
+    message = problem.message.replace("not JSON", f"the {what} is not JSON", 1) if problem.rule == "not-json" else f"the {what}: {problem.message}"
+    raise UsageError(message, where=where, hint=hint)
 
 
 def display_path(path, root=None) -> str:

@@ -1024,12 +1024,17 @@ def _unwrap_envelope(data: dict, where: str):
 
     body = str(data["id"]).split(",", 1)[-1]
     parts = body.split(".")
+    from .limits import parse_json_text
+
     try:
         seg = parts[1] if len(parts) >= 2 else parts[0]
         seg += "=" * (-len(seg) % 4)
-        return json.loads(base64.urlsafe_b64decode(seg.encode("ascii")))
+        doc, problem = parse_json_text(base64.urlsafe_b64decode(seg.encode("ascii")).decode("utf-8"))
     except (ValueError, UnicodeDecodeError, IndexError) as exc:
         raise UsageError(f"cannot decode the enveloped credential: {exc}", where=f"{where}: id")
+    if problem is not None:
+        raise UsageError(f"cannot decode the enveloped credential: {problem.message}", where=f"{where}: id")
+    return doc
 
 
 def _as_list(x) -> list:

@@ -33,7 +33,7 @@ STATUSES = ("proposed", "active", "deprecated")
 FACT_KEYS = ("owner_id", "owner_name", "endorsement_level", "status", "valid_from", "note",
              "scheme_scoring", "criterion_scoring")
 SCORING_KEYS = ("name", "description", "metric", "metric_name", "applies_to", "required", "scores")
-_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_DATE = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?\Z")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
            "October", "November", "December")
 _VERIFICATION = {"R": "recalled, not verified against the owner's text", "?": "uncertain"}
@@ -169,7 +169,7 @@ def _read_scoring(d, key, fail) -> Scoring:
         for k in ("metric", "metric_name", "required"):
             if not isinstance(d.get(k), str) or not d[k].strip():
                 fail(f"{key}.{k} is missing or empty", key)
-        if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", d["metric"]):
+        if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z", d["metric"]):
             fail(f"{key}.metric {d['metric']!r} must be letters, digits, '.', '_' or '-' (it ends an IRI)", key)
         if d["required"] not in codes:
             fail(f"{key}.required {d['required']!r} is not one of its scores", key)

@@ -32,7 +32,7 @@ TYPES = {
     "dfr": ("DigitalFacilityRecord", "schema/dfr/DigitalFacilityRecord.json"),
     "dia": ("DigitalIdentityAnchor", "schema/dia/DigitalIdentityAnchor.json"),
 }
-_MODULE_CONTEXT = re.compile(r"^https://(?:test\.uncefact\.org/vocabulary|vocabulary\.uncefact\.org)/untp/(dpp|dcc|dfr|dia)/0\.5\.0/?$")
+_MODULE_CONTEXT = re.compile(r"^https://(?:test\.uncefact\.org/vocabulary|vocabulary\.uncefact\.org)/untp/(dpp|dcc|dfr|dia)/0\.5\.0/?\Z")
 _SUBJECT_TYPES = {"ConformityAttestation": "dcc", "Product": "dpp", "Facility": "dfr", "RegisteredIdentity": "dia"}
 
 
@@ -449,7 +449,9 @@ def crm_terms(project) -> set[str]:
     import yaml
 
     try:
-        model = yaml.safe_load(project.model_file.read_text(encoding="utf-8")) or {}
+        from .limits import yaml_load
+
+        model = yaml_load(project.model_file.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError):
         return set()
     default = model.get("default_prefix", "")

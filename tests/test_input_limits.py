@@ -136,3 +136,24 @@ def test_many_objects_sharing_one_id_count_too():
     assert limits.pyld_work_problem(doc) is not None
     doc["credentialSubject"]["ex:a"] = {str(i): {"id": f"urn:x:{i}", "ex:p": i} for i in range(1_500)}
     assert limits.pyld_work_problem(doc) is None
+
+
+@pytest.mark.parametrize("argv", [
+    ["recognise", "--credential", "{f}", "--to", "tsm"],
+    ["upgrade", "{f}", "--to", "0.7.0", "--out", "{out}"],
+    ["coverage", "--diff", "{f}", "{f}"],
+])
+@pytest.mark.parametrize("case", ["bigint", "deep", "zero"])
+def test_every_command_reading_json_keeps_the_limits(argv, case, tmp_path, capsys):
+    """recognise --credential, upgrade and coverage --diff read JSON through fsutil.read_json, which
+    reads within the same limits: unusable input (exit 2, the file named), never a crash."""
+    if case == "zero":
+        if not os.path.exists("/dev/zero"):
+            pytest.skip("no /dev/zero on this system")
+        f = "/dev/zero"
+    else:
+        text = '{"a": ' + ("9" * 5000 if case == "bigint" else "[" * 100_000 + "]" * 100_000) + "}"
+        f = _write(tmp_path, f"{case}.json", text)
+    rc, out, err = run_cli(capsys, *[a.format(f=f, out=tmp_path / "out") for a in argv])
+    assert rc == 2, err
+    assert f in err and err.count("\n") <= 3
