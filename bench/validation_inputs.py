@@ -26,9 +26,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "model" / "samples"
 
 # keys whose values are lists of objects that may be trimmed or grown (never @context or type)
-_GROWABLE = {"assessment", "declaredValue", "commodityContent", "productCategory", "materialsProvenance",
-             "conformityClaim", "assessmentCriteria", "assessedFacility", "assessedProduct"}
-_UNIT_INTERVAL = {"massFraction", "recycledMassFraction", "accuracy"}
+_GROWABLE = {"conformityAssessment", "commodityContent", "productCategory", "materialProvenance", "performanceClaim",
+             "referenceCriteria", "claimedPerformance", "assessmentCriteria", "assessedPerformance", "assessedFacility",
+             "assessedProduct"}
+_UNIT_INTERVAL = {"massFraction", "recycledMassFraction", "grade"}
 _RANGES = {"latitude": (-90.0, 90.0), "longitude": (-180.0, 180.0)}
 _WORDS = ["north", "south", "ridge", "valley", "lake", "river", "hill", "basin", "creek", "plateau"]
 
@@ -118,62 +119,64 @@ def vary(doc: dict, rng: random.Random, n: int) -> dict:
 
 
 # ---- the six defects ---------------------------------------------------------------------------
+# Each returns (what, JSON path, rule, stage, layer) of the one finding the broken credential gets.
 def _dpp(doc, defect, rng):
     cs = doc["credentialSubject"]
-    prod = cs["product"]
     if defect == "bad-date":
-        prod["productionDate"] = rng.choice(["2026-13-45", "2026-02-30", "12/04/2026", "2026-4-12", "2026-04-12T00:00:00Z"])
-        return "productionDate is not an ISO 8601 date", "$.credentialSubject.product.productionDate", "format"
+        cs["productionDate"] = rng.choice(["2026-13-45", "2026-02-30", "12/04/2026", "2026-4-12", "2026-04-12T00:00:00Z"])
+        return "productionDate is not an ISO 8601 date", "$.credentialSubject.productionDate", "format", "json-schema", "UNTP 0.7.0"
     if defect == "missing-required":
-        del prod["name"]
-        return "the product has no name", "$.credentialSubject.product", "required"
+        if rng.random() < 0.5:
+            del doc["name"]
+            return "the credential has no name (UNTP requires it)", "$", "required", "json-schema", "UNTP 0.7.0"
+        del cs["commodity"]
+        return "the product names no commodity (the CRM profile requires it)", "$.credentialSubject", "required", "json-schema", "CRM"
     if defect == "unknown-property":
-        prod[rng.choice(["oreGrade", "gradePercent", "lithiumOxide"])] = rng.choice(["6%", 6.0, "high"])
-        return "an undefined property on the product", "$.credentialSubject.product", "additionalProperties"
+        cs[rng.choice(["oreGrade", "gradePercent", "lithiumOxide"])] = rng.choice(["6%", 6.5, "high"])
+        return "a term of no context on the product (UNTP leaves Product open: JSON-LD finds it)", "$.credentialSubject", \
+            "undefined-term", "json-ld", ""
     if defect == "wrong-enum":
         cs["chainOfCustody"] = rng.choice(["massbalance", "Segregated", "book-and-claim", "Mass_Balance"])
-        return "chainOfCustody is not a code", "$.credentialSubject.chainOfCustody", "enum"
+        return "chainOfCustody is not a code", "$.credentialSubject.chainOfCustody", "enum", "json-schema", "CRM"
+    cc = cs.get("commodityContent")
+    if not cc:
+        raise LookupError("needs commodityContent")
     if defect == "wrong-nesting":
-        cs["product"] = [prod]
-        return "product is a list instead of one object", "$.credentialSubject.product", "type"
+        cs["commodityContent"] = cc[0]
+        return "commodityContent is one object instead of a list", "$.credentialSubject.commodityContent", "type", "json-schema", "CRM"
     if defect == "wrong-type":
-        cc = prod.get("commodityContent")
-        if cc:
-            i = rng.randrange(len(cc))
-            cc[i]["massFraction"] = f"{rng.randint(1, 60)}%"
-            return "massFraction is a string", f"$.credentialSubject.product.commodityContent[{i}].massFraction", "type"
-        prod["netMass"] = {"type": ["Measure"], "value": f"{rng.randint(1, 900)} t", "unit": "TNE"}
-        return "netMass.value is a string", "$.credentialSubject.product.netMass.value", "type"
+        i = rng.randrange(len(cc))
+        cc[i]["grade"] = f"{rng.randint(1, 60)}%"
+        return "grade is a string", f"$.credentialSubject.commodityContent[{i}].grade", "type", "json-schema", "CRM"
     raise ValueError(defect)
 
 
 def _dcc(doc, defect, rng):
     cs = doc["credentialSubject"]
     if defect == "missing-required":
-        del cs["assessorLevel"]
-        return "the attestation has no assessorLevel", "$.credentialSubject", "required"
-    assessments = cs.get("assessment")
+        del cs["referenceScheme"]
+        return "the attestation names no referenceScheme (UNTP requires it)", "$.credentialSubject", "required", "json-schema", "UNTP 0.7.0"
+    if defect == "wrong-enum":
+        cs["assessmentLevel"] = rng.choice(["Accredited", "accredited", "scheme_cab", "Scheme-CAB"])
+        return "assessmentLevel is not a UNTP 0.7.0 code", "$.credentialSubject.assessmentLevel", "enum", "json-schema", "UNTP 0.7.0"
+    assessments = cs.get("conformityAssessment")
     if not assessments:
-        raise LookupError("needs an assessment")
+        raise LookupError("needs a conformityAssessment")
     i = rng.randrange(len(assessments))
     a = assessments[i]
-    at = f"$.credentialSubject.assessment[{i}]"
+    at = f"$.credentialSubject.conformityAssessment[{i}]"
     if defect == "bad-date":
         a["assessmentDate"] = rng.choice(["10/02/2026", "2026-02-31", "2026-2-10", "20260210"])
-        return "assessmentDate is not an ISO 8601 date", f"{at}.assessmentDate", "format"
+        return "assessmentDate is not an ISO 8601 date", f"{at}.assessmentDate", "format", "json-schema", "UNTP 0.7.0"
     if defect == "unknown-property":
-        a[rng.choice(["auditScore", "score_pct", "rating"])] = rng.randint(0, 100)
-        return "an undefined property on the assessment", at, "additionalProperties"
-    if defect == "wrong-enum":
-        a["conformityTopic"] = rng.choice(["social.labor", "environment.emission", "Governance.ethics"])
-        return "conformityTopic is not a code", f"{at}.conformityTopic", "enum"
+        a[rng.choice(["auditScore", "scorePercent", "rating"])] = rng.randint(0, 100)
+        return "a term of no context on the assessment (UNTP leaves it open: JSON-LD finds it)", at, "undefined-term", "json-ld", ""
     if defect == "wrong-nesting":
-        crit = a.get("assessmentCriteria") or [{"type": ["Criterion"], "id": f"https://example.org/criteria/c{i}", "name": "Criterion"}]
-        a["assessmentCriteria"] = crit[0]
-        return "assessmentCriteria is one object instead of a list", f"{at}.assessmentCriteria", "type"
+        a["assessmentCriteria"] = a["assessmentCriteria"][0]
+        return "assessmentCriteria is one object instead of a list", f"{at}.assessmentCriteria", "type", "json-schema", "UNTP 0.7.0"
     if defect == "wrong-type":
         a["conformance"] = rng.choice(["yes", "true", 1])
-        return "conformance is not a boolean", f"{at}.conformance", "type"
+        return "conformance is not a boolean", f"{at}.conformance", "type", "json-schema", "UNTP 0.7.0"
     raise ValueError(defect)
 
 
@@ -183,8 +186,8 @@ DEFECTS = ("bad-date", "missing-required", "unknown-property", "wrong-enum", "wr
 def break_doc(doc: dict, defect: str, rng: random.Random) -> tuple[dict, dict]:
     doc = copy.deepcopy(doc)
     fn = _dpp if ctype(doc) == "DigitalProductPassport" else _dcc
-    what, path, rule = fn(doc, defect, rng)
-    return doc, {"defect": f"{defect}: {what}", "stage": "json-schema", "rule": rule, "path": path}
+    what, path, rule, stage, layer = fn(doc, defect, rng)
+    return doc, {"defect": f"{defect}: {what}", "stage": stage, "rule": rule, "path": path, "layer": layer}
 
 
 def generate(n_valid: int = 1000, n_invalid: int = 1000, seed: int = 5):

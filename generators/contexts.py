@@ -155,16 +155,40 @@ def _pinned_keys(docs: dict) -> dict:
     return table
 
 
-def expand(document, loader, docs: dict, options: dict | None = None):
+def expand(document, loader, docs: dict, options: dict | None = None, on_node=None):
     """``pyld.jsonld.expand`` with the caching this toolkit's pinned contexts need (see
-    :func:`pinned_resolver` and :class:`_CachingProcessor`): same result, far less work."""
+    :func:`pinned_resolver` and :class:`_CachingProcessor`): same result, far less work.
+
+    ``on_node(path, node)``, when given, is called with every node object of the result as pyld
+    finishes it (children before parents; value, list, set and graph objects are no node
+    objects) and ``path``, the JSON path (a tuple of keys and indices) of the input object it
+    came from; it may add an ``@id`` to a node that has none (pyld has then already decided
+    everything that depends on the input object's keys)."""
+    opts = expand_options(loader, docs, options)
+    proc = _processor(docs)
+    if on_node is None:
+        return proc.expand(document, opts)
+    proc.on_node, proc.paths = on_node, None
+    try:
+        return proc.expand(document, opts)
+    finally:
+        proc.on_node = proc.paths = None
+
+
+def expand_options(loader, docs: dict, options: dict | None = None) -> dict:
+    """The options :func:`expand` gives pyld (with the pinned resolver)."""
     opts = dict(options or {})
     extra = opts.get("expandContext")
     if isinstance(extra, dict):  # callers pass one long-lived object (e.g. a sentinel @vocab): kept like a pinned one
         _pinned_keys(docs).setdefault(id(extra), (extra, None))
     opts["documentLoader"] = loader
     opts["contextResolver"] = pinned_resolver(loader, docs)
-    return _processor(docs).expand(document, opts)
+    return opts
+
+
+def processor(docs: dict):
+    """The caching pyld processor of a registry's documents (see :func:`_caching_processor_class`)."""
+    return _processor(docs)
 
 
 def _processor(docs: dict):
@@ -197,6 +221,25 @@ def _caching_processor_class():
             super().__init__()
             self._pinned = pinned
             self._memo = LRUCache(maxsize=50_000)
+            self.on_node = None  # see expand(on_node=...)
+            self.paths = None  # id(input object) -> its JSON path, for on_node
+
+        def _expand(self, active_ctx, active_property, element, options, inside_list=False, inside_index=False,
+                    type_scoped_ctx=None):
+            on_node = self.on_node
+            if on_node is None:
+                return super()._expand(active_ctx, active_property, element, options, inside_list, inside_index,
+                                       type_scoped_ctx)
+            if self.paths is None:  # the first call gets pyld's copy of the whole document
+                self.paths = _object_paths(element)
+            rval = super()._expand(active_ctx, active_property, element, options, inside_list, inside_index,
+                                   type_scoped_ctx)
+            if (isinstance(element, dict) and isinstance(rval, dict) and active_property != "@reverse"
+                    and not _NOT_NODE.intersection(rval)):
+                path = self.paths.get(id(element))
+                if path is not None:
+                    on_node(path, rval)
+            return rval
 
         def _local_key(self, local_ctx):
             if isinstance(local_ctx, str):
@@ -225,3 +268,20 @@ def _caching_processor_class():
             return hit
 
     return _CachingProcessor
+
+
+_NOT_NODE = frozenset({"@value", "@list", "@set", "@graph"})
+
+
+def _object_paths(root) -> dict:
+    """id(object) -> JSON path (tuple of keys and indices) of every JSON object in ``root``."""
+    out = {}
+    stack = [(root, ())]
+    while stack:
+        o, path = stack.pop()
+        if isinstance(o, dict):
+            out.setdefault(id(o), path)
+            stack.extend((v, path + (k,)) for k, v in o.items() if isinstance(v, (dict, list)))
+        elif isinstance(o, list):
+            stack.extend((v, path + (i,)) for i, v in enumerate(o) if isinstance(v, (dict, list)))
+    return out

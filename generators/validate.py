@@ -16,20 +16,21 @@ CRM profile credential also by the CRM layer and the CRM SHACL shapes.
 Design notes
 - The JSON Schema and SHACL shapes used are those of the vocabulary version the credential's
   own ``@context`` names (``<base>working/context.jsonld`` or a released version).
-- Before JSON-LD expansion every JSON object without an ``id`` is given a temporary IRI made
-  from its JSON path (``urn:crm-vocab:node:<doc>:<path>``), so that every SHACL result can be
-  reported at the JSON path of the object it concerns. These IRIs never leave the validator.
+- Every node object without an ``@id`` (after the contexts: inside UNTP's ``idScheme`` the key
+  ``id`` is the property ``untp:id``, not the node's id) is given a temporary IRI made from its
+  JSON path (``urn:crm-vocab:node:<doc>:<path>``) instead of a blank node, so that every SHACL
+  result can be reported at the JSON path of the object it concerns. These IRIs never leave
+  the validator.
 - Undefined properties are found by expanding with a sentinel ``@vocab``: a term no context
   defines expands into the sentinel namespace (or into the W3C VC ``issuer-dependent`` one)
   instead of being silently dropped.
 - Speed (issue 5, bench/RESULTS.md). JSON Schema: a compiled jsonschema-rs validator decides
   valid/invalid; python-jsonschema runs only on documents it rejects, to word the findings (so
   findings are python-jsonschema's, and a document python-jsonschema accepts is never reported).
-  JSON-LD: documents of the plain shape CRM credentials have (registered context URLs only, no
-  inline contexts, no ``@`` keywords or prefixed keys, no nulls or empty lists, no proof or other
-  envelope extras) are turned into RDF by pyoxigraph's JSON-LD parser, all in one batch, with
-  the pinned contexts inlined; anything else, and anything pyoxigraph rejects, goes through pyld
-  as before. SHACL: ``untp_crm_vocab.shacl_compiled`` (the constraint subset our shapes use) unless
+  JSON-LD: ``untp_crm_vocab.jsonld_compiled`` turns a document straight into RDF, taking every
+  context decision from pyld's own processed active contexts (once per context); documents
+  outside its subset (keywords, lists, inline contexts, relative IRIs ...) go through pyld
+  expansion and ``to_rdf``. SHACL: ``untp_crm_vocab.shacl_compiled`` (the constraint subset our shapes use) unless
   ``--shacl-engine pyshacl``. tests/test_bench_inputs.py proves each fast path equal to the
   reference on every sample and on the 2,000 generated benchmark credentials.
 """
@@ -243,37 +244,6 @@ class ArtifactSet:
             return CompiledShapes(self.shapes)
         except Unsupported:
             return None
-
-    @cached_property
-    def inline_contexts(self) -> dict:
-        """Context URL -> its ``@context`` value, ready to inline for pyoxigraph, without the
-        property-scoped contexts of the enumeration properties (see ``vocab_scoped_terms``).
-
-        Those scoped contexts only set the ``@vocab`` that a code string expands against (plus
-        terms for enumeration *objects*, which credentials do not use); pyoxigraph re-processes a
-        scoped context at every use, which made them three quarters of its time (and pyoxigraph
-        0.5 wrongly rejects their redefinition of the protected ``description``). The fast path
-        therefore writes each code as the absolute IRI the scoped ``@vocab`` gives it
-        (``Validator._prepare``): the same triples, proven against pyld in the tests.
-        """
-        import copy
-
-        ctx = copy.deepcopy(self.context.get("@context", {}))
-        for k in self.vocab_scoped_terms:
-            ctx[k].pop("@context", None)
-        return {self.context_url: ctx}
-
-    @cached_property
-    def vocab_scoped_terms(self) -> dict:
-        """Term -> the ``@vocab`` of its property-scoped context, for ``@type: @vocab`` terms."""
-        ctx = self.context.get("@context", {})
-        out = {}
-        for k, d in ctx.items():
-            if isinstance(d, dict) and d.get("@type") == "@vocab" and isinstance(d.get("@context"), dict):
-                sc = d["@context"]
-                if isinstance(sc.get("@vocab"), str) and set(sc) <= {"@vocab", "text", "description", "meaning"}:
-                    out[k] = sc["@vocab"]
-        return out
 
     @cached_property
     def shapes(self):
@@ -604,14 +574,22 @@ class Validator:
         return reason
 
     def expand(self, doc: dict, contexts: list, doc_key: str):
-        """Expand with a sentinel @vocab; returns (expanded, undefined-term findings)."""
-        from pyld import jsonld
-
+        """Expand with a sentinel @vocab; returns (expanded, ids). Every node object without an
+        @id gets the temporary IRI of its JSON path; ``ids`` maps every @id to the JSON path of
+        the first node object (in pyld's order: keys sorted, children first) that has it."""
         body = {k: v for k, v in doc.items() if k != "@context"}
-        ids: dict[str, str] = {}
-        body = _skolemize(body, doc_key, ids)
         body["@context"] = contexts
-        expanded = expand_pinned(body, self._loader, self.registry.docs, {"expandContext": _SENTINEL_CONTEXT})
+        ids: dict[str, str] = {}
+
+        def on_node(parts, node):
+            own = node.get("@id")
+            if own is None:
+                node["@id"] = node_iri(doc_key, json_path(parts))
+            elif isinstance(own, str):
+                ids.setdefault(own, json_path(parts))
+
+        expanded = expand_pinned(body, self._loader, self.registry.docs, {"expandContext": _SENTINEL_CONTEXT},
+                                 on_node=on_node)
         return expanded, ids
 
     def check_jsonld(self, doc: dict, contexts: list, doc_key: str, report: Report):
@@ -737,149 +715,27 @@ class Validator:
             by_doc[k] = sorted(uniq.values(), key=lambda f: (f.path, f.rule, f.message))
         return by_doc
 
-    # -- fast JSON-LD (pyoxigraph) ---------------------------------------------------------
+    # -- fast JSON-LD (compiled) -----------------------------------------------------------
     @cached_property
-    def _inline(self) -> dict:
-        out = {u: d.get("@context") for u, d in self.registry.docs.items() if isinstance(d, dict)}
-        for s in self.sets.values():
-            out.update(s.inline_contexts)
-        return out
+    def _compiled(self):
+        """The compiled JSON-LD expander (``jsonld_compiled``) on this validator's pinned contexts."""
+        from .contexts import expand_options, processor
+        from .jsonld_compiled import CompiledExpander
 
-    @cached_property
-    def _fast_terms(self) -> tuple[frozenset, frozenset, frozenset]:
-        """(every term any pinned context defines at any depth, terms coercing to @id, terms
-        coercing to @vocab): what the plain-document gate needs."""
-        names, ids, vocabs = set(), set(), set()
+        options = expand_options(self._loader, self.registry.docs, {"expandContext": _SENTINEL_CONTEXT})
+        options.update(isFrame=False, keepFreeFloatingNodes=False, extractAllScripts=False,
+                       processingMode="json-ld-1.1", base="")  # the options pyld's expand() runs with
+        return CompiledExpander(processor(self.registry.docs), options, _SENTINEL_CONTEXT, undefined_namespaces(),
+                                node_iri, _segment)
 
-        def walk(ctx):
-            if isinstance(ctx, list):
-                for c in ctx:
-                    walk(c)
-                return
-            if not isinstance(ctx, dict):
-                return
-            for k, d in ctx.items():
-                if k.startswith("@"):
-                    continue
-                names.add(k)
-                if isinstance(d, dict):
-                    if d.get("@type") == "@id":
-                        ids.add(k)
-                    elif d.get("@type") == "@vocab":
-                        vocabs.add(k)
-                    walk(d.get("@context"))
+    def _compiled_rdf(self, doc: dict, contexts: list, key: str):
+        """(triples, ids, undefined) from the compiled expander, or None: pyld decides."""
+        from .jsonld_compiled import Fallback
 
-        for url, d in self.registry.docs.items():
-            if isinstance(d, dict):
-                walk(d.get("@context"))
-        return frozenset(names), frozenset(ids), frozenset(vocabs)
-
-    def _plain(self, doc: dict, contexts: list, arts: ArtifactSet) -> bool:
-        """True when the document has the plain shape the pyoxigraph path is proven on: only
-        registered context URLs; keys are plain names (no @ keywords, no prefixes), no envelope
-        extras (proof, evidence, ...); no nulls, empty or nested lists; ids and @id-coerced
-        values are absolute IRIs without spaces or brackets; types are plain names; codes of
-        @vocab-coerced properties are plain codes that are no term of any context."""
-        if not contexts or not all(isinstance(c, str) and c in self._inline for c in contexts):
-            return False
-        names, id_terms, vocab_terms = self._fast_terms
-        stack = [doc]
-        first = True
-        while stack:
-            o = stack.pop()
-            if isinstance(o, dict):
-                for k, v in o.items():
-                    if first and k == "@context":
-                        continue
-                    if k in _SKIP_KEYS or not _PLAIN_KEY.fullmatch(k) or v is None:
-                        return False
-                    if k == "id" or k in id_terms:
-                        for x in (v if isinstance(v, list) else [v]):
-                            if isinstance(x, str) and not _ABS_IRI.fullmatch(x):
-                                return False
-                    elif k == "type" or k in vocab_terms:
-                        # @vocab coercion applies to strings only; an object is a node either way
-                        # (a term may coerce to @vocab in one scope and hold objects in another)
-                        for x in (v if isinstance(v, list) else [v]):
-                            if isinstance(x, dict) and k != "type":
-                                continue
-                            if not isinstance(x, str) or not _CODE.fullmatch(x) or (k != "type" and x in names):
-                                return False
-                    if isinstance(v, (dict, list)):
-                        if not v:
-                            return False
-                        stack.append(v)
-                    elif isinstance(v, float) and (v != v or v in (_INF, -_INF)):
-                        return False
-                first = False
-            elif isinstance(o, list):
-                for v in o:
-                    if v is None or isinstance(v, list) or (isinstance(v, dict) and not v):
-                        return False
-                    if isinstance(v, dict):
-                        stack.append(v)
-                    elif isinstance(v, float) and (v != v or v in (_INF, -_INF)):
-                        return False
-        return True
-
-    @staticmethod
-    def _prepare(body, scoped: dict):
-        """Write the codes of enumeration properties as the absolute IRIs their scoped @vocab gives."""
-        stack = [body]
-        while stack:
-            o = stack.pop()
-            if isinstance(o, dict):
-                for k, v in o.items():
-                    vocab = scoped.get(k)
-                    if vocab is not None and isinstance(v, str):
-                        o[k] = vocab + v
-                    elif vocab is not None and isinstance(v, list):  # (objects there are nodes: kept)
-                        o[k] = [vocab + x if isinstance(x, str) else x for x in v]
-                        stack.extend(x for x in v if isinstance(x, (dict, list)))
-                    elif isinstance(v, (dict, list)):
-                        stack.append(v)
-            elif isinstance(o, list):
-                stack.extend(x for x in o if isinstance(x, (dict, list)))
-        return body
-
-    def _oxigraph_rdf(self, items: list) -> dict:
-        """items: (key, body with temporary ids, contexts). Returns key -> list of (s, p, o)
-        pyoxigraph terms, for the documents pyoxigraph parsed; the others are left out."""
-        import pyoxigraph as ox
-
-        def parse(group):
-            ctx = [{"@vocab": SENTINEL_VOCAB}] + [self._inline[c] for c in group[0][2]]
-            data = json.dumps({"@context": ctx, "@graph": [{"@id": DOC_GRAPH + key, "@graph": body} for key, body, _ in group]},
-                              ensure_ascii=False)
-            by_key: dict[str, list] = {key: [] for key, _, _ in group}
-            for q in ox.parse(data, format=ox.RdfFormat.JSON_LD):
-                g = q.graph_name
-                if not isinstance(g, ox.NamedNode) or not g.value.startswith(DOC_GRAPH):
-                    raise ValueError("triple outside a document graph")
-                by_key[g.value[len(DOC_GRAPH):]].append((q.subject, q.predicate, q.object))
-            return by_key
-
-        out: dict[str, list] = {}
-        groups: dict[tuple, list] = {}
-        for it in items:
-            groups.setdefault(tuple(it[2]), []).append(it)
-
-        def parse_all(group):
-            # one bad document fails its group's parse: the halves are parsed again (a parse costs
-            # ~0.2 s for the large UNTP context, so one by one made a batch of n cost n parses)
-            try:
-                out.update(parse(group))
-            except Exception:  # noqa: BLE001 - a single document pyoxigraph refuses: pyld decides, and words the error
-                if len(group) > 1:
-                    parse_all(group[: len(group) // 2])
-                    parse_all(group[len(group) // 2:])
-
-        for group in groups.values():
-            # in chunks: pyoxigraph's time for one parse grows with the square of the documents in
-            # it (with the large UNTP 0.7.0 context: 160 credentials took 43 s in one parse)
-            for i in range(0, len(group), _OX_CHUNK):
-                parse_all(group[i:i + _OX_CHUNK])
-        return out
+        try:
+            return self._compiled.to_rdf(doc, contexts, key)
+        except Fallback:
+            return None
 
     def _pyld_pending(self, key, report, arts, doc, contexts, pending) -> None:
         """The reference JSON-LD path: pyld expansion, undefined terms, RDF for SHACL."""
@@ -922,7 +778,7 @@ class Validator:
             arts.validators, arts.fast_validators, arts.term_for_iri
             if self.shacl_engine == "compiled":
                 arts.compiled_shapes
-        self._inline, self._fast_terms
+        self._warm_compiled(docs)
         jobs = min(jobs, len(docs) // _MIN_CHUNK)
         step = -(-len(docs) // jobs)
         bounds = [(i, min(i + step, len(docs))) for i in range(0, len(docs), step)]
@@ -933,6 +789,15 @@ class Validator:
         finally:
             _WORK = None
         return [r for part in parts for r in part]
+
+    def _warm_compiled(self, docs) -> None:
+        """Process the contexts of a batch's first documents once here, so that forked workers
+        inherit them instead of each processing them again."""
+        if not self.fast_paths:
+            return
+        for name, doc in docs[:8]:
+            if isinstance(doc, dict) and isinstance(doc.get("@context"), list):
+                self._compiled_rdf(doc, doc["@context"], "d0")
 
     def _judge_schema(self, doc: dict, report: Report) -> ArtifactSet | None:
         """Read what the document is (UNTP version and type, CRM profile or not) and run the
@@ -993,7 +858,7 @@ class Validator:
         return None
 
     def _validate_batch(self, docs: list[tuple[str, object]]) -> list[Report]:
-        reports, pending, fast = [], [], []
+        reports, pending = [], []
         for i, (name, doc) in enumerate(docs):
             report = Report(name)
             reports.append(report)
@@ -1007,23 +872,13 @@ class Validator:
             if contexts is None:
                 continue
             key = f"d{i}"
-            if self.fast_paths and self._plain(doc, contexts, arts):
-                ids: dict[str, str] = {}
-                body = self._prepare(_skolemize({k: v for k, v in doc.items() if k != "@context"}, key, ids),
-                                     arts.vocab_scoped_terms if arts is not None else {})
-                fast.append((key, report, arts, doc, contexts, body, ids))
+            compiled = self._compiled_rdf(doc, contexts, key) if self.fast_paths else None
+            if compiled is None:  # outside the compiled subset: pyld decides (and words any error)
+                self._pyld_pending(key, report, arts, doc, contexts, pending)
                 continue
-            self._pyld_pending(key, report, arts, doc, contexts, pending)
-        if fast:
-            parsed = self._oxigraph_rdf([(key, body, contexts) for key, _, _, _, contexts, body, _ in fast])
-            for key, report, arts, doc, contexts, body, ids in fast:
-                triples = parsed.get(key)
-                if triples is None:  # pyoxigraph refused it: pyld decides (and words any error)
-                    self._pyld_pending(key, report, arts, doc, contexts, pending)
-                    continue
-                report.findings.extend(_undefined_findings(_undefined_in_triples(triples, key, ids), report.crm_profile))
-                pending.append((key, report, arts, (triples, ids)))
-        pending.sort(key=lambda item: int(item[0][1:]))
+            triples, ids, undefined = compiled
+            report.findings.extend(_undefined_findings(undefined, report.crm_profile))
+            pending.append((key, report, arts, (triples, ids)))
         groups: dict[str, list] = {}
         for item in pending:
             if item[2] is not None:  # SHACL: the CRM shapes judge CRM profile credentials only
@@ -1086,18 +941,6 @@ def _crash_report(item, exc) -> Report:
     return r
 
 
-#: documents per pyoxigraph parse (see Validator._oxigraph_rdf)
-_OX_CHUNK = 4
-
-_SKIP_KEYS = {"@context", "proof", "credentialStatus", "credentialSchema", "renderMethod", "termsOfUse", "refreshService", "evidence", "relatedResource"}
-
-
-def _skolemize(obj, doc_key: str, ids: dict, parts=()):
-    """Give every object without an id a temporary IRI encoding its JSON path; record where
-    each real id first appears (``ids``: IRI -> JSON path)."""
-    return _skolemize_at(obj, doc_key, ids, json_path(parts))
-
-
 _SEGMENTS: dict = {}
 
 
@@ -1109,28 +952,6 @@ def _segment(k) -> str:
         if len(_SEGMENTS) < 100_000:
             _SEGMENTS[k] = seg
     return seg
-
-
-def _skolemize_at(obj, doc_key: str, ids: dict, path: str):
-    if isinstance(obj, list):
-        return [_skolemize_at(v, doc_key, ids, f"{path}[{i}]") if isinstance(v, (dict, list)) else v
-                for i, v in enumerate(obj)]
-    if not isinstance(obj, dict):
-        return obj
-    if "@value" in obj or "@list" in obj or "@set" in obj:
-        return obj
-    out = {}
-    for k, v in obj.items():
-        if k in _SKIP_KEYS or not isinstance(v, (dict, list)):
-            out[k] = v
-        else:
-            out[k] = _skolemize_at(v, doc_key, ids, path + _segment(k))
-    own = obj.get("id", obj.get("@id"))
-    if own is None:
-        out["@id"] = node_iri(doc_key, path)
-    elif isinstance(own, str):
-        ids.setdefault(own, path)
-    return out
 
 
 _QUOTE_FREE = re.compile(r"[A-Za-z0-9_.~$\[\]-]*")
@@ -1195,12 +1016,6 @@ def _can_fork() -> bool:
     return "fork" in mp.get_all_start_methods()
 
 
-_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_ABS_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20<>\"{}|\\^`\[\]\x7f-\x9f]*")
-_CODE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._~-]*")
-_INF = float("inf")
-
-
 def BNodeType():
     from rdflib.term import BNode
 
@@ -1242,27 +1057,6 @@ def _rename(triples: list, doc_key: str, ids: dict) -> list:
     if not rename:
         return [(node(s), p, node(o)) for s, p, o in triples]
     return [(node(s), p, node(o)) for s, p, o in triples]
-
-
-def _undefined_in_triples(triples: list, doc_key: str, ids: dict) -> list:
-    """Undefined terms from RDF: predicates or types in the sentinel / VC issuer-dependent
-    namespaces (the same (path, term, namespace) entries _find_undefined gives for plain documents)."""
-    from urllib.parse import unquote
-
-    own = f"{NODE_IRI}{doc_key}:"
-    namespaces = undefined_namespaces()
-    out = []
-    for s, p, o in triples:
-        pv = p.value
-        hits = [(pv, "")] if pv.startswith(namespaces) else []
-        if pv == RDF_TYPE and o.value.startswith(namespaces):
-            hits.append((o.value, ".type"))
-        for iri, suffix in hits:
-            sv = s.value
-            here = unquote(sv[len(own):]) if sv.startswith(own) else ids.get(sv, "$")
-            ns = next(n for n in namespaces if iri.startswith(n))
-            out.append((here + suffix, iri[len(ns):], ns))
-    return out
 
 
 def _find_undefined(expanded, doc_key: str, ids: dict, out: list, parts=()):

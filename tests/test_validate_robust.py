@@ -46,8 +46,8 @@ def _mutate(doc, rnd):
                 parent.pop(path[-1], None)
             elif isinstance(parent, list):
                 parent.pop(path[-1])
-        except (KeyError, IndexError, TypeError):
-            pass  # the path went away through an earlier mutation
+        except (KeyError, IndexError, TypeError, AttributeError):
+            pass  # the path went away (or became a scalar) through an earlier mutation
     return doc
 
 
