@@ -43,6 +43,8 @@ class _Project:
         self.working_version = "working"
         self.base_iri = "https://example.org/"
         self.default_out = root / "out"
+        self.model_dir = root / "model"  # (absent: the build records the sources it finds)
+        self.mappings_dir = root / "mappings"
 
 
 @pytest.fixture()
@@ -51,7 +53,8 @@ def step(tmp_path, monkeypatch):
     mods.mkdir()
     (mods / "out_step.py").write_text(textwrap.dedent(STEP), encoding="utf-8")
     monkeypatch.syspath_prepend(str(mods))
-    monkeypatch.setattr(buildmod, "inputs_hash", lambda project, steps: "x")
+    monkeypatch.setattr(buildmod, "inputs_hash", lambda project, steps, sources=None: "x")
+    monkeypatch.setattr(buildmod, "sources_digest", lambda project: "x")
     monkeypatch.setenv(buildmod.ENV_JOBS, "1")
     yield ("out_step",), mods
     sys.modules.pop("out_step", None)
@@ -142,7 +145,8 @@ def _start_held_build(tmp_path, mods, out, name):
         sys.path.insert(0, {str(mods)!r})
         from pathlib import Path
         from untp_crm_vocab import build as b
-        b.inputs_hash = lambda project, steps: "x"
+        b.inputs_hash = lambda project, steps, sources=None: "x"
+        b.sources_digest = lambda project: "x"
         class P:
             root = Path({str(tmp_path)!r}); working_version = "working"; base_iri = "https://example.org/"
             default_out = root / "out"
