@@ -32,6 +32,7 @@ from .mappingdata import (
 RULES: dict[str, str] = {
     # reading
     "unreadable": "the file cannot be read",
+    "file-too-large": "a mapping file larger than 50 MB (not read)",
     "encoding": "not UTF-8, or NUL characters",
     "bom": "UTF-8 byte-order mark (fixable)",
     "crlf": "CRLF or CR line ends (fixable)",
@@ -132,7 +133,7 @@ RECOGNISING = (EXACT, BROAD, NARROW)
 #: fixes that rewrite rows or the column header, so need a file whose columns and rows line up
 ROW_FIXES = frozenset({"field-whitespace", "column-order", "row-order", "trailing-whitespace"})
 #: findings after which a file's rows are incomplete (coverage is not reported for it)
-STRUCTURAL = frozenset({"unreadable", "encoding", "empty-file", "yaml-syntax", "yaml-alias", "missing-metadata", "missing-columns",
+STRUCTURAL = frozenset({"unreadable", "file-too-large", "encoding", "empty-file", "yaml-syntax", "yaml-alias", "missing-metadata", "missing-columns",
                         "missing-column", "duplicate-column", "column-count", "no-rows"})
 
 

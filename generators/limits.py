@@ -20,6 +20,9 @@ JSON (``crm-vocab validate``; :func:`read_json_document`):
   must stay under this bound (a few seconds of pyld at most): one array of about 1,000 items, or a
   hundred of 100.
 
+Mapping files (``check``, the build): read up to ``MAX_MAPPING_BYTES`` (a real catalogue is
+~100 KB); a larger one is a finding (``file-too-large``), not read.
+
 YAML (mapping files, the model, the release index, mkdocs.yml; :func:`yaml_aliases`,
 :func:`yaml_load`): anchors and aliases let 300 bytes expand into billions of nodes. Mapping
 files may not use aliases at all (a finding naming file:line); elsewhere the document, aliases
@@ -43,6 +46,7 @@ MAX_ARRAY_ITEMS = 10_000
 MAX_JSON_NODES = 250_000
 MAX_PYLD_WORK = 1_000_000
 MAX_YAML_EXPANDED = 1_000_000
+MAX_MAPPING_BYTES = 50 * 1024 * 1024
 
 
 @dataclass

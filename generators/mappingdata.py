@@ -469,10 +469,16 @@ def _fnd(sink: Sink, path: Path, line, rule, message, fix, **kw) -> None:
 def read_text(path: Path, sink: Sink) -> str | None:
     """Read a text file: UTF-8 (BOM, CRLF and trailing whitespace reported as fixable).
     Returns the text with the BOM removed and line ends normalised to LF, or None."""
+    from . import limits
+
     try:
-        raw = path.read_bytes()
+        raw = limits.read_limited(path, limits.MAX_MAPPING_BYTES)
     except OSError as exc:
         _fnd(sink, path, None, "unreadable", f"cannot read the file: {exc.strerror or exc}", "check the path and permissions")
+        return None
+    if raw is None:
+        _fnd(sink, path, None, "file-too-large", f"the file is larger than {limits.MAX_MAPPING_BYTES // 2**20} MB; it was not read",
+             "split the catalogue or crosswalk, or check that this is the file you meant")
         return None
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]

@@ -43,8 +43,6 @@ class _Project:
         self.working_version = "working"
         self.base_iri = "https://example.org/"
         self.default_out = root / "out"
-        self.model_dir = root / "model"  # (absent: the build records the sources it finds)
-        self.mappings_dir = root / "mappings"
 
 
 @pytest.fixture()
@@ -53,8 +51,9 @@ def step(tmp_path, monkeypatch):
     mods.mkdir()
     (mods / "out_step.py").write_text(textwrap.dedent(STEP), encoding="utf-8")
     monkeypatch.syspath_prepend(str(mods))
+    # sources_digest and inputs_hash read the project's files; this step reads none
+    monkeypatch.setattr(buildmod, "sources_digest", lambda project: "s")
     monkeypatch.setattr(buildmod, "inputs_hash", lambda project, steps, sources=None: "x")
-    monkeypatch.setattr(buildmod, "sources_digest", lambda project: "x")
     monkeypatch.setenv(buildmod.ENV_JOBS, "1")
     yield ("out_step",), mods
     sys.modules.pop("out_step", None)
@@ -145,8 +144,8 @@ def _start_held_build(tmp_path, mods, out, name):
         sys.path.insert(0, {str(mods)!r})
         from pathlib import Path
         from untp_crm_vocab import build as b
+        b.sources_digest = lambda project: "s"
         b.inputs_hash = lambda project, steps, sources=None: "x"
-        b.sources_digest = lambda project: "x"
         class P:
             root = Path({str(tmp_path)!r}); working_version = "working"; base_iri = "https://example.org/"
             default_out = root / "out"

@@ -103,3 +103,15 @@ def test_model_bomb_is_a_build_error(tmp_path, project):
     with pytest.raises(BuildError) as err:
         load_model(load_project(root))
     assert "aliases expanded" in err.value.message and err.value.where.startswith(str(model))
+
+
+def test_a_mapping_file_over_the_size_limit_is_a_finding_unread(tmp_path, project, capsys, monkeypatch):
+    """A mapping file is read up to limits.MAX_MAPPING_BYTES (a real catalogue is ~100 KB);
+    beyond that it is one finding, not a read of the whole file."""
+    tree = tmp_path / "m"
+    shutil.copytree(FIX / "valid", tree)
+    monkeypatch.setattr(limits, "MAX_MAPPING_BYTES", 2000)
+    cat = tree / "standards" / "x.yaml"
+    cat.write_text(cat.read_text(encoding="utf-8") + "#" + "x" * 3000 + "\n", encoding="utf-8")
+    rc, out, err = run_cli(capsys, "check", str(tree))
+    assert rc == 1 and "x.yaml: file-too-large" in out.replace("\\", "/"), out
