@@ -1146,7 +1146,7 @@ def configure(p) -> None:
     p.add_argument("--level", metavar="LEVEL",
                    help="the achievement level held (e.g. AA, fully-met): for --from every requirement, for "
                         "--credential where the credential states no score (default: the scheme's pass level, "
-                        "or the catalogue's conformance_level for a bare `conformance: true`)")
+                        "or the catalogue's conformance_level for a bare conformance true)")
     p.add_argument("--format", choices=("text", "json"), default="text")
 
 
