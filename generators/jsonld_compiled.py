@@ -106,6 +106,7 @@ class CompiledExpander:
         self._states: dict[int, _State] = {}
         self._roots: dict[tuple, _State] = {}
         self._datatypes: dict[str, object] = {}
+        self._literals: dict[tuple, object] = {}  # (class, value, datatype, language) -> literal term
         self._rdf_type = ox.NamedNode(RDF_TYPE)
         self._base_ctx = None
 
@@ -362,19 +363,14 @@ class _Run:
             triples.extend((subject, rdf_type, t) for t in type_terms if t is not None)
             if type_undefined:
                 self.undefined.extend((sid, ".type", local, ns) for local, ns in type_undefined)
-        value = self.value
+        values = self.values
         for prop in props:
             v = element[prop.key]
             if v is None:
                 continue  # pyld drops null values
             if prop.undefined:
                 self.undefined.extend((sid, "", local, ns) for local, ns in prop.undefined)
-            if isinstance(v, list):
-                for i, x in enumerate(v):
-                    if x is not None:
-                        value(subject, sid, prop, x, path, i)
-            else:
-                value(subject, sid, prop, v, path, None)
+            values(subject, sid, prop, v, path)
         if id_key is not None and not (top and self._dropped(element, props, type_key)):
             self.ids.setdefault(sid, path)
         return subject
@@ -385,27 +381,33 @@ class _Run:
         then recorded nowhere; it has no triples either way)."""
         return type_key is None and all(element[p.key] is None for p in props)
 
-    def value(self, subject, sid: str, prop: _Prop, x, path: str, index):
-        """One value (``index``: its position in a list) of ``prop`` on the node ``subject``."""
-        if isinstance(x, str):
-            if prop.str_dt is not None:
-                obj = self.ex._ox.Literal(x, datatype=prop.str_dt)
-            elif prop.coerce == "@id":
-                obj = self.iri(prop.term, x)
-            elif prop.coerce == "@vocab":
-                obj = self.vocab_iri(prop.term, x)
+    def values(self, subject, sid: str, prop: _Prop, v, path: str):
+        """The triples of one property (a value or a list of values) of the node ``subject``."""
+        many = isinstance(v, list)
+        append = self.triples.append
+        pred, str_dt = prop.pred, prop.str_dt
+        for i, x in enumerate(v if many else (v,)):
+            if isinstance(x, str):
+                if str_dt is not None:
+                    obj = self.ex._ox.Literal(x, datatype=str_dt)
+                elif prop.coerce == "@id":
+                    obj = self.iri(prop.term, x)
+                elif prop.coerce == "@vocab":
+                    obj = self.vocab_iri(prop.term, x)
+                else:
+                    obj = self.literal(sid, prop, x)
+            elif isinstance(x, dict):
+                ex = self.ex
+                child = path + ex.segment(prop.key) + (f"[{i}]" if many else "")
+                obj = self.node(x, ex._child(prop, x), child)
+            elif x is None:
+                continue  # pyld drops nulls in arrays
+            elif isinstance(x, list):
+                raise Fallback("a nested array")
             else:
                 obj = self.literal(sid, prop, x)
-        elif isinstance(x, dict):
-            ex = self.ex
-            child = path + ex.segment(prop.key) + ("" if index is None else f"[{index}]")
-            obj = self.node(x, ex._child(prop, x), child)
-        elif isinstance(x, list):
-            raise Fallback("a nested array")
-        else:
-            obj = self.literal(sid, prop, x)
-        if obj is not None:  # None: an IRI pyld leaves out of the RDF
-            self.triples.append((subject, prop.pred, obj))
+            if obj is not None:  # None: an IRI pyld leaves out of the RDF
+                append((subject, pred, obj))
 
     def literal(self, sid: str, prop: _Prop, x):
         """pyld's value expansion (``_expand_value``) and RDF conversion (``_object_to_rdf``)."""
@@ -417,10 +419,17 @@ class _Run:
                 self.undefined.extend((sid, ".type", local, ns) for local, ns in prop.dt_undefined)
         elif prop.lang is not None and isinstance(x, str):
             item["@language"] = prop.lang
-        lit = ex.proc._object_to_rdf(item, None, None, ex._rdf_options)
-        if lit.get("language"):
-            return ex._ox.Literal(lit["value"], language=lit["language"])
-        return ex._ox.Literal(lit["value"], datatype=ex._datatype(lit["datatype"]))
+        key = (x.__class__, x, prop.dt, item.get("@language"))  # pyld's conversion is a function of these
+        hit = ex._literals.get(key)
+        if hit is None:
+            lit = ex.proc._object_to_rdf(item, None, None, ex._rdf_options)
+            if lit.get("language"):
+                hit = ex._ox.Literal(lit["value"], language=lit["language"])
+            else:
+                hit = ex._ox.Literal(lit["value"], datatype=ex._datatype(lit["datatype"]))
+            if len(ex._literals) < 50_000:
+                ex._literals[key] = hit
+        return hit
 
     def vocab_iri(self, term: _State, x: str):
         """A string coerced by ``@type: @vocab`` (pyld ``_expand_iri`` with the term's @vocab)."""
