@@ -264,17 +264,22 @@ class Upgrader:
         a = dict(a)
         if "assessmentCriteria" in a:
             a["assessmentCriteria"] = self.criteria(a["assessmentCriteria"], f"{where}.assessmentCriteria", rep)
-        if "conformityTopic" in a:
-            t = self.topic(a.pop("conformityTopic"), f"{where}.conformityTopic", rep)
-            if t:
-                a["conformityTopic"] = t
-        for k in ("referenceStandard", "referenceRegulation"):
-            if isinstance(a.get(k), dict):
-                a[k] = [a[k]]
+        self._topic_and_references(a, where, rep)
         for k, inner in (("assessedFacility", "facility"), ("assessedProduct", "product")):
             if k in a:
                 a[k] = [{inner: x} if isinstance(x, dict) and inner not in x else x for x in _as_list(a[k])]
         return a
+
+    def _topic_and_references(self, o: dict, where, rep) -> None:
+        """In place: the 0.5.0 topic code as a 0.7.0 ConformityTopic (``self.topic``), and single
+        references as lists, as 0.7.0 has them (shared by assessments and claims)."""
+        if "conformityTopic" in o:
+            t = self.topic(o.pop("conformityTopic"), f"{where}.conformityTopic", rep)
+            if t:
+                o["conformityTopic"] = t
+        for k in ("referenceStandard", "referenceRegulation"):
+            if isinstance(o.get(k), dict):
+                o[k] = [o[k]]
 
     def claim(self, c, where, rep):
         if not isinstance(c, dict):
@@ -285,13 +290,7 @@ class Upgrader:
         if "assessmentDate" in c and "claimDate" not in c:
             c["claimDate"] = c.pop("assessmentDate")
             rep.mapped.append({"where": f"{where}.assessmentDate", "from": "assessmentDate", "to": "claimDate"})
-        if "conformityTopic" in c:
-            t = self.topic(c.pop("conformityTopic"), f"{where}.conformityTopic", rep)
-            if t:
-                c["conformityTopic"] = t
-        for k in ("referenceStandard", "referenceRegulation"):
-            if isinstance(c.get(k), dict):
-                c[k] = [c[k]]
+        self._topic_and_references(c, where, rep)
         if "conformityEvidence" in c and "evidence" not in c:
             c["evidence"] = _as_list(c.pop("conformityEvidence"))
             rep.mapped.append({"where": f"{where}.conformityEvidence", "from": "conformityEvidence", "to": "evidence"})
