@@ -172,19 +172,20 @@ def sources_digest(project: Project) -> str:
 
 def inputs_hash(project: Project, steps=STEPS, sources: str | None = None) -> str:
     """SHA-256 over everything the build reads: :func:`sources_digest`, site/, mkdocs.yml (and
-    the toolkit's mkdocs.yml / site overrides that a project copy without its own falls back
-    to), SOURCE_DATE_EPOCH (or the commit time it defaults to) and the steps."""
+    the toolkit's mkdocs.yml, site overrides and page templates that a project copy without its
+    own falls back to), SOURCE_DATE_EPOCH (or the commit time it defaults to) and the steps."""
     h = hashlib.sha256()
     h.update(f"crm-vocab build inputs v2\nsources={sources or sources_digest(project)}\n"
              f"steps={','.join(steps)}\n".encode())
     for label, path in (("mkdocs", project.root / "mkdocs.yml"), ("site", project.site_src_dir),
                         ("toolkit-mkdocs", TOOLKIT / "mkdocs.yml"),
-                        ("toolkit-overrides", TOOLKIT / "site" / "overrides")):
+                        ("toolkit-overrides", TOOLKIT / "site" / "overrides"),
+                        ("toolkit-templates", TOOLKIT / "site" / "templates")):
         _hash_tree(h, path, label)
     if "untp_crm_vocab.site" in steps:
-        from .site import _source_date_epoch
+        from .versions import source_date_epoch
 
-        h.update(f"epoch={_source_date_epoch(project)}\n".encode())
+        h.update(f"epoch={source_date_epoch(project)}\n".encode())
     return h.hexdigest()
 
 

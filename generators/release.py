@@ -114,7 +114,7 @@ def _write_index(project, index: dict) -> None:
 def check_version(project, version: str, artifacts: Path | None) -> dict:
     """Refusals that need no artifacts, then (when given) the semver check against the previous
     release. Returns {previous, changes, required, bump}."""
-    from .site import read_release_index, semver_key
+    from .versions import read_release_index, semver_key
 
     parse_version(version)
     index = read_release_index(project)
@@ -241,7 +241,7 @@ def release(project, version: str, source: Path | None = None, dry_run: bool = F
         except OSError as exc:
             raise UsageError(f"cannot create {final}: {exc.strerror or exc}",
                              hint="another release of the same version may have run") from None
-    from .site import read_release_index, semver_key
+    from .versions import read_release_index, semver_key
 
     index = read_release_index(project)
     records = [r for r in index["releases"] if str(r["version"]) != version]

@@ -80,7 +80,7 @@ def test_mapping_date_is_matched_whole(tree, capsys):
 
 @pytest.mark.parametrize("latest", ["0.2.0\n", "0.2.0\nRewriteRule ^ - [F]", '0.2.0"', "0.2.0 x", "../0.2.0", "0.2.0;"])
 def test_server_rules_never_receive_an_unsafe_version(latest):
-    from untp_crm_vocab.site import htaccess, nginx_conf
+    from untp_crm_vocab.site.server_rules import htaccess, nginx_conf
 
     for rules in (htaccess, nginx_conf):
         with pytest.raises(BuildError) as err:
@@ -89,6 +89,6 @@ def test_server_rules_never_receive_an_unsafe_version(latest):
 
 
 def test_server_rules_take_plain_versions():
-    from untp_crm_vocab.site import htaccess, nginx_conf
+    from untp_crm_vocab.site.server_rules import htaccess, nginx_conf
 
     assert "%20.2.0$1" in htaccess("0.2.0") and "/1.0.0-rc.1$1" in nginx_conf("1.0.0-rc.1")

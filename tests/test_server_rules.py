@@ -234,7 +234,7 @@ def test_folders(rules_server):
 @pytest.fixture(scope="module", params=["apache", "nginx"])
 def latest_server(request, tmp_path_factory):
     """A tiny site whose rules point latest/ at release 9.9.9."""
-    from untp_crm_vocab.site import htaccess, nginx_conf
+    from untp_crm_vocab.site.server_rules import htaccess, nginx_conf
 
     top = Path(tempfile.mkdtemp(prefix="crm-latest-"))
     work = top / "work"

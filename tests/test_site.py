@@ -305,11 +305,11 @@ def test_pages_then_finish_equals_one_shot_render(release_project, tmp_path, mon
     whole = tmp_path / "whole"
     shutil.copytree(pre, whole)
     ctx = _site_ctx(root, whole)
-    ctx.write(f"{v}.zip", site.deterministic_zip(whole / v, v))
-    final_downloads = site.downloads_page
-    monkeypatch.setattr(site, "downloads_page", lambda c, versions, final=True: final_downloads(c, versions))
-    monkeypatch.setattr(site, "_changelog_deferred", lambda *a: False)
-    monkeypatch.setattr(site, "_fill_in_deferred", lambda *a: None)
+    ctx.write(f"{v}.zip", site.downloads.deterministic_zip(whole / v, v))
+    final_downloads = site.downloads.downloads_page
+    monkeypatch.setattr(site.downloads, "downloads_page", lambda c, t, versions, final=True: final_downloads(c, t, versions))
+    monkeypatch.setattr(site.changelog, "is_deferred", lambda *a: False)
+    monkeypatch.setattr(site.deferred, "fill_in", lambda *a: None)
     site.pages(ctx)
     site.finish(ctx)
 
@@ -355,7 +355,7 @@ def test_page_error_fails_the_build_and_keeps_the_output(built_site, site_projec
     before = _tree(out)
     pages = [p.relative_to(built_site).as_posix()[: -len(".html")] + ".md" for p in built_site.rglob("*.html")
              if p.name != "404.html" and p.relative_to(built_site).parts[0] not in ("assets", "search")]
-    last = max(pages, key=site._walk_key)[: -len(".md")] + ".html"
+    last = max(pages, key=site.mkdocs_run._walk_key)[: -len(".md")] + ".html"
     main = root / "site" / "overrides" / "main.html"
     main.write_text(main.read_text(encoding="utf-8") +
                     f'{{% block content %}}{{% if page.url == "{last}" %}}{{{{ page.no_such_thing() }}}}'
@@ -377,7 +377,7 @@ def test_shared_theme_blocks_render_as_material_does(release_project, tmp_path, 
     for share in (True, False):
         out = tmp_path / f"share-{share}"
         shutil.copytree(release_project["pre"], out)
-        monkeypatch.setattr(site, "_SHARE_BLOCKS", share)
+        monkeypatch.setattr(site.mkdocs_run, "_SHARE_BLOCKS", share)
         site.build(_site_ctx(release_project["root"], out))
         trees.append(_tree(out))
     a, b = trees
@@ -413,3 +413,69 @@ def test_site_never_overwrites_artifacts(release_project, tmp_path, name, messag
     after = _tree(out)
     assert not [k for k in after if k not in before or after[k] != before[k]
                 if not k.startswith("0.1.0")]  # only the release copy and its zip came first
+
+
+# ---- the site code: templates, modules ------------------------------------------------------
+def test_site_modules_import_no_circle():
+    """The site package and the build import each other only at run time (the build finds the
+    step by name, the site asks the build's core rule when it runs): importing either alone
+    imports nothing of the other."""
+    import subprocess
+
+    code = ("import sys, importlib; importlib.import_module(sys.argv[1]); "
+            "print(sorted(m for m in sys.modules if m.startswith('untp_crm_vocab')))")
+    for mod, other in (("untp_crm_vocab.site", "untp_crm_vocab.build"), ("untp_crm_vocab.build", "untp_crm_vocab.site")):
+        r = subprocess.run([sys.executable, "-c", code, mod], capture_output=True, text=True, check=True)
+        loaded = eval(r.stdout)  # noqa: S307 - our own print of a list of module names
+        assert other not in loaded, (mod, loaded)
+
+
+def test_page_markup_lives_in_templates():
+    """No page markup in the site package's Python: the generated pages are the templates'."""
+    pkg = Path(__file__).resolve().parent.parent / "generators" / "site"
+    for py in sorted(pkg.glob("*.py")):
+        if py.name in ("mkdocs_run.py", "server_rules.py"):  # mkdocs' plumbing; server configs
+            continue
+        text = py.read_text(encoding="utf-8")
+        assert not re.search(r"<(td|tr|table|a|h[1-6]|dl|dt|dd|li|ul|code)[ >]", text), py.name
+
+
+def _templates(tmp_path, files: dict[str, str]):
+    from types import SimpleNamespace
+
+    from untp_crm_vocab.site.render import Templates
+
+    for name, text in files.items():
+        (tmp_path / "site" / "templates").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "site" / "templates" / name).write_text(text, encoding="utf-8")
+    return Templates(SimpleNamespace(site_src_dir=tmp_path / "site"))
+
+
+def test_templates_escape_and_link(tmp_path):
+    """Autoescape on: text from mapping files is escaped; links are relative to the page;
+    blank lines are dropped; a project template shadows the toolkit's of the same name."""
+    t = _templates(tmp_path, {"criterion.html": (
+        '{% extends "_page.html" %}{% block content %}\n<p>{{ comment }}</p>\n\n'
+        '<a href="{{ "standards/irma/2018/4.5.html" | href }}">x</a>\n{% endblock %}')})
+    page = t.page("criterion.html", "criteria/ENV-02.html", "ENV-02 <b>", comment='<script>x</script> & "q"')
+    assert page.title == "ENV-02 b"
+    assert page.html == ('<div class="crm-page">\n<p>&lt;script&gt;x&lt;/script&gt; &amp; &#34;q&#34;</p>\n'
+                         '<a href="../standards/irma/2018/4.5.html">x</a>\n</div>')
+    # the toolkit's templates serve the rest
+    assert "Harmonised ESG criteria" in t.page("criteria_index.html", "criteria/index.html", "Criteria",
+                                               title="t", version="", criteria=[]).html
+
+
+def test_template_errors_are_build_errors(tmp_path):
+    from untp_crm_vocab.errors import BuildError
+
+    t = _templates(tmp_path, {"broken.html": "{% if %}", "undefined.html": "{{ nothing.here }}"})
+    with pytest.raises(BuildError) as exc:
+        t.page("broken.html", "x.html", "x")
+    assert exc.value.where.endswith("broken.html:1")
+    with pytest.raises(BuildError) as exc:
+        t.page("undefined.html", "x.html", "x")
+    assert "undefined.html failed on x.html" in exc.value.message
+    with pytest.raises(BuildError) as exc:
+        t.page("missing.html", "x.html", "x")
+    assert "missing.html not found" in exc.value.message

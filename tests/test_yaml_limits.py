@@ -82,7 +82,7 @@ def test_other_yaml_is_bounded_not_banned(tmp_path):
 
 def test_release_index_bomb_is_a_build_error(tmp_path, project):
     from untp_crm_vocab.project import Project
-    from untp_crm_vocab.site import read_release_index
+    from untp_crm_vocab.versions import read_release_index
 
     p = Project(root=tmp_path, base_iri=project.base_iri)
     p.releases_dir.mkdir(parents=True)
