@@ -21,6 +21,7 @@ STEPS = (
     "untp_crm_vocab.crosswalk_rdf",
     "untp_crm_vocab.coverage",
     "untp_crm_vocab.schemes",
+    "untp_crm_vocab.dataset",
     "untp_crm_vocab.site",
 )
 
@@ -180,7 +181,8 @@ def inputs_hash(project: Project, steps=STEPS, sources: str | None = None) -> st
     for label, path in (("mkdocs", project.root / "mkdocs.yml"), ("site", project.site_src_dir),
                         ("toolkit-mkdocs", TOOLKIT / "mkdocs.yml"),
                         ("toolkit-overrides", TOOLKIT / "site" / "overrides"),
-                        ("toolkit-templates", TOOLKIT / "site" / "templates")):
+                        ("toolkit-templates", TOOLKIT / "site" / "templates"),
+                        ("toolkit-queries", TOOLKIT / "site" / "queries")):
         _hash_tree(h, path, label)
     if "untp_crm_vocab.site" in steps:
         from .versions import source_date_epoch
@@ -260,7 +262,8 @@ def _run_steps(ctx: BuildContext, names, *, side=(), side_join=None) -> None:
     """Run steps in order. A step module has ``build(ctx)``; before it runs, the work earlier
     steps started with ``ctx.beside`` is waited for, since it may read those files. A step may
     instead split itself into ``start(ctx)``, which must not read what ``ctx.beside`` work
-    writes and so runs while that work goes on, and ``finish(ctx)``, which runs once it is done.
+    writes and so runs while that work goes on, and ``finish(ctx)``, which runs once it is done;
+    a step with only ``start(ctx)`` reads none of that work and never waits for it.
     ``side``: steps running in a forked worker meanwhile, whose ``side_join()`` is called
     before the first step after them."""
     names = list(names)
@@ -274,7 +277,12 @@ def _run_steps(ctx: BuildContext, names, *, side=(), side_join=None) -> None:
         if mod is None:
             continue
         short = name.rsplit(".", 1)[-1]
-        if hasattr(mod, "start") and hasattr(mod, "finish"):
+        if hasattr(mod, "start") and not hasattr(mod, "finish"):
+            # reads no ctx.beside work: runs without waiting for it
+            t0 = time.perf_counter()
+            mod.start(ctx)
+            ctx.log(f"  {short:<16} {time.perf_counter() - t0:6.2f} s")
+        elif hasattr(mod, "start") and hasattr(mod, "finish"):
             t0 = time.perf_counter()
             mod.start(ctx)
             t1 = time.perf_counter()

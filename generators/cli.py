@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str, str | None]] = {
     "coverage": ("untp_crm_vocab.coverage", "coverage of the harmonised criteria per scheme; diff two reports", None),
     "upgrade": ("untp_crm_vocab.upgrade", "rewrite UNTP 0.5.0 credentials as unsigned UNTP 0.7.0 ones (drafts where 0.7.0 needs more)",
                 "validate"),
+    "query": ("untp_crm_vocab.query", "SPARQL over the vocabulary, criteria, catalogues and crosswalks", "validate"),
     "serve": ("untp_crm_vocab.serve", "serve the built site locally with content negotiation", None),
     "release": ("untp_crm_vocab.release", "freeze the working build into an immutable version", "build"),
     "diff": ("untp_crm_vocab.diff", "list what changed between two versions, breaking or not", "build"),

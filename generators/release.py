@@ -35,7 +35,8 @@ from .errors import BuildError, UsageError
 
 # matched whole ("\Z": "$" also matches before a final newline) and ASCII digits only
 SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?\Z")
-ARTIFACT_STEPS = ("untp_crm_vocab.model_artifacts", "untp_crm_vocab.crosswalk_rdf", "untp_crm_vocab.coverage")
+ARTIFACT_STEPS = ("untp_crm_vocab.model_artifacts", "untp_crm_vocab.crosswalk_rdf", "untp_crm_vocab.coverage",
+                  "untp_crm_vocab.dataset")
 BUMPS = ("none", "patch", "minor", "major")
 
 

@@ -6,6 +6,12 @@ For a path ``X`` with no file, the server picks ``X.html`` / ``X.jsonld`` / ``X.
 answers ``Vary: Accept`` and a ``Link`` header naming the alternates, 406 when none is
 acceptable and 404 when there is nothing. Paths are checked segment by segment: ``..``, ``.``,
 encoded slashes or backslashes, NUL and symlinks that leave the site are refused.
+
+With ``--sparql`` the server also answers the SPARQL 1.1 protocol at ``/sparql`` (GET with
+``query=``, POST form-encoded or ``application/sparql-query``) over the working version's dataset
+dump (``<working>/dataset.nq``, see ``untp_crm_vocab.dataset``), with the union of its named
+graphs as the default graph; results in SPARQL JSON, XML, CSV or TSV (graphs in Turtle,
+N-Triples or RDF/XML) by ``Accept``.
 """
 from __future__ import annotations
 
@@ -63,6 +69,8 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bind", default="127.0.0.1", help=argparse.SUPPRESS)
     p.add_argument("--idle-timeout", type=float, default=IDLE_TIMEOUT, metavar="SECONDS",
                    help=f"close a connection silent for this long (default {IDLE_TIMEOUT:g})")
+    p.add_argument("--sparql", action="store_true",
+                   help="also answer SPARQL 1.1 protocol queries at /sparql over the working version's dataset")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -211,8 +219,82 @@ def file_inside(root: str, parent_real: str | None, path: str) -> bool:
 # ---------------------------------------------------------------------------------------------
 # the server
 # ---------------------------------------------------------------------------------------------
-def make_handler(root: Path, idle_timeout: float = IDLE_TIMEOUT):
+SPARQL_PATH = "/sparql"
+MAX_QUERY_BYTES = 1 << 20
+# (media type, Content-Type, pyoxigraph format name), server preference first
+SOLUTION_TYPES = (
+    ("application/sparql-results+json", "application/sparql-results+json", "JSON"),
+    ("application/sparql-results+xml", "application/sparql-results+xml", "XML"),
+    ("text/csv", "text/csv; charset=utf-8", "CSV"),
+    ("text/tab-separated-values", "text/tab-separated-values; charset=utf-8", "TSV"),
+    ("application/json", "application/sparql-results+json", "JSON"),
+)
+GRAPH_TYPES = (
+    ("text/turtle", "text/turtle; charset=utf-8", "TURTLE"),
+    ("application/n-triples", "application/n-triples", "N_TRIPLES"),
+    ("application/rdf+xml", "application/rdf+xml", "RDF_XML"),
+)
+
+
+def pick_media(accept_header: str | None, options) -> tuple | None:
+    """The option (media type first) with the highest q under ``Accept`` (ties: the first), or None."""
+    accept = parse_accept(accept_header)
+    best = None
+    for pref, opt in enumerate(options):
+        q, spec = _quality(opt[0], accept)
+        if q > 0 and (best is None or (q, spec) > best[0]):
+            best = ((q, spec), pref, opt)
+    return best[2] if best else None
+
+
+def sparql_answer(store, text: str, accept: str | None, default_graphs=(), named_graphs=()):
+    """(status, Content-Type, body) for one SPARQL protocol request."""
+    import pyoxigraph
+
+    kwargs: dict = {}
+    if default_graphs or named_graphs:
+        kwargs["default_graph"] = [pyoxigraph.NamedNode(g) for g in default_graphs] or None
+        kwargs["named_graphs"] = [pyoxigraph.NamedNode(g) for g in named_graphs] or None
+    else:
+        kwargs["use_default_graph_as_union"] = True
+    try:
+        results = store.query(text, **kwargs)
+    except SyntaxError as exc:
+        return 400, "text/plain; charset=utf-8", f"malformed query: {exc}\n".encode("utf-8")
+    except (OSError, ValueError, RuntimeError) as exc:
+        return 400, "text/plain; charset=utf-8", f"query failed: {exc}\n".encode("utf-8")
+    graph = isinstance(results, pyoxigraph.QueryTriples)
+    options = GRAPH_TYPES if graph else SOLUTION_TYPES
+    chosen = pick_media(accept, options)
+    if chosen is None:
+        return 406, "text/plain; charset=utf-8", ("not acceptable; available: "
+                                                  + ", ".join(o[0] for o in options) + "\n").encode("utf-8")
+    _media, ctype, fmt = chosen
+    if graph:
+        body = results.serialize(format=getattr(pyoxigraph.RdfFormat, fmt))
+    else:
+        body = results.serialize(format=getattr(pyoxigraph.QueryResultsFormat, fmt))
+    return 200, ctype, body or b""
+
+
+def load_sparql_store(root: Path):
+    """The store ``--sparql`` answers from: the working version's dataset dump in ``root``."""
+    from . import dataset
+
+    try:
+        working = json.loads((root / "releases.json").read_text(encoding="utf-8")).get("working") or "working"
+    except (OSError, ValueError, AttributeError):
+        working = "working"
+    dump = root / str(working) / dataset.DUMP
+    if "/" in str(working) or not dump.is_file():
+        raise UsageError(f"{root} has no {working}/{dataset.DUMP} to answer SPARQL queries from",
+                         hint="rebuild the site with this version of crm-vocab (crm-vocab build)")
+    return dataset.load_dump(dump)
+
+
+def make_handler(root: Path, idle_timeout: float = IDLE_TIMEOUT, sparql_store=None):
     from http.server import BaseHTTPRequestHandler
+    from urllib.parse import parse_qs
 
     root = Path(os.path.realpath(root))
     root_s = str(root)
@@ -230,10 +312,56 @@ def make_handler(root: Path, idle_timeout: float = IDLE_TIMEOUT):
                 sys.stderr.write("%s - %s\n" % (self.address_string(), fmt % args))
 
         def do_GET(self):
+            if sparql_store is not None and self.path.split("?", 1)[0] == SPARQL_PATH:
+                self._sparql(parse_qs(urlsplit(self.path).query, keep_blank_values=True), head=False)
+                return
             self._handle(head=False)
 
         def do_HEAD(self):
+            if sparql_store is not None and self.path.split("?", 1)[0] == SPARQL_PATH:
+                self._sparql(parse_qs(urlsplit(self.path).query, keep_blank_values=True), head=True)
+                return
             self._handle(head=True)
+
+        def do_POST(self):
+            if sparql_store is None or self.path.split("?", 1)[0] != SPARQL_PATH:
+                self._error(405, "method not allowed", False, {"Allow": "GET, HEAD"})
+                return
+            try:
+                length = int(self.headers.get("Content-Length") or "0")
+            except ValueError:
+                length = -1
+            if not 0 <= length <= MAX_QUERY_BYTES:
+                self._error(413 if length > 0 else 400, "the request body must be a query of at most 1 MiB "
+                            "with a Content-Length", False)
+                return
+            body = self.rfile.read(length)
+            ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+            params = parse_qs(urlsplit(self.path).query, keep_blank_values=True)
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:
+                self._error(400, "the request body is not UTF-8", False)
+                return
+            if ctype == "application/x-www-form-urlencoded":
+                for k, v in parse_qs(text, keep_blank_values=True).items():
+                    params.setdefault(k, []).extend(v)
+            elif ctype == "application/sparql-query":
+                params["query"] = [text]
+            else:
+                self._error(415, "send application/sparql-query or application/x-www-form-urlencoded", False)
+                return
+            self._sparql(params, head=False)
+
+        def _sparql(self, params: dict, head: bool):
+            queries = params.get("query") or []
+            if len(queries) != 1 or not queries[0].strip():
+                self._error(400, "give exactly one query parameter (SPARQL 1.1 protocol)", head)
+                return
+            status, ctype, body = sparql_answer(sparql_store, queries[0], self.headers.get("Accept"),
+                                                params.get("default-graph-uri") or (),
+                                                params.get("named-graph-uri") or ())
+            self._send(status, body, ctype, {"Vary": "Accept"} if status == 200 else None, head)
 
         def _send(self, status: int, body: bytes, ctype: str, headers: dict | None = None, head: bool = False):
             self.send_response(status)
@@ -356,7 +484,8 @@ def _latest(root: Path) -> str | None:
         return None
 
 
-def make_server(root: Path, port: int = 0, bind: str = "127.0.0.1", idle_timeout: float = IDLE_TIMEOUT):
+def make_server(root: Path, port: int = 0, bind: str = "127.0.0.1", idle_timeout: float = IDLE_TIMEOUT,
+                sparql_store=None):
     """A thread per connection, a listen backlog of LISTEN_BACKLOG, idle connections closed."""
     from http.server import ThreadingHTTPServer
 
@@ -369,7 +498,7 @@ def make_server(root: Path, port: int = 0, bind: str = "127.0.0.1", idle_timeout
             if os.environ.get("CRM_VOCAB_SERVE_LOG"):
                 super().handle_error(request, client_address)
 
-    return Server((bind, port), make_handler(root, idle_timeout))
+    return Server((bind, port), make_handler(root, idle_timeout, sparql_store))
 
 
 def run(args, project) -> int:
@@ -382,13 +511,16 @@ def run(args, project) -> int:
     idle = getattr(args, "idle_timeout", IDLE_TIMEOUT)
     if not 0 < idle <= 3600:
         raise UsageError(f"--idle-timeout must be a number of seconds in (0, 3600], got {idle}")
+    store = load_sparql_store(root) if getattr(args, "sparql", False) else None
     try:
-        server = make_server(root, args.port, args.bind, idle)
+        server = make_server(root, args.port, args.bind, idle, store)
     except OSError as exc:
         raise UsageError(f"cannot listen on {args.bind}:{args.port}: {exc.strerror or exc}",
                          hint="pick another --port, or --port 0 for a free one") from None
     host, port = server.server_address[:2]
     print(f"serving {root} on http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
+    if store is not None:
+        print(f"SPARQL endpoint: http://{host}:{port}{SPARQL_PATH}", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -23,6 +23,7 @@ data the modules of this package gather, one module per kind of page:
 ``standards``      schemes, their requirements and the standards index
 ``overview``       home and coverage pages
 ``changelog``      one changelog per version and its index
+``queries``        example SPARQL questions with their results (``site/queries/*.rq``)
 ``downloads``      the per-version zips and the downloads page
 ``server_rules``   ``.htaccess`` and ``nginx.conf``
 ``mkdocs_run``     the mkdocs run and its plugin (the generated pages, the page worker)
@@ -42,7 +43,7 @@ from pathlib import Path
 from ..errors import BuildError
 from ..fsutil import dump_json
 from ..versions import read_release_index, release_versions, source_date_epoch
-from . import changelog, criteria, deferred, downloads, mkdocs_run, overview, server_rules, standards, terms
+from . import changelog, criteria, deferred, downloads, mkdocs_run, overview, queries, server_rules, standards, terms
 from .mappings import load_mappings
 from .render import GenPage, Templates
 
@@ -65,6 +66,16 @@ def _two_cores() -> bool:
     from ..build import parallel_ok
 
     return parallel_ok()
+
+
+def _dataset(ctx):
+    """The version's dataset (the dataset step's store, or its dump), None when not built."""
+    from ..dataset import DUMP, load_dump
+
+    dump = Path(ctx.out) / ctx.version / DUMP
+    if not dump.is_file():
+        return None
+    return ctx.cached("dataset", lambda: load_dump(dump))
 
 
 def pages(ctx) -> None:
@@ -120,6 +131,9 @@ def pages(ctx) -> None:
     sw.add("index.md", overview.home_page(ctx, t, model, mp, latest))
     sw.add("coverage.md", overview.coverage_page(ctx, t, releases))
     changelog.add_pages(ctx, t, sw.add, versions)
+    page = queries.queries_page(ctx, t, _dataset(ctx), set(sw.pages))
+    if page is not None:
+        sw.add("queries.md", page)
     sw.add("downloads.md", downloads.downloads_page(ctx, t, versions, final=False))
     # what the site may not write: the versioned folders, and what this step writes itself
     reserved = version_dirs | {f"{v}.zip" for v in versions} | {".htaccess", "nginx.conf", "releases.json"}
