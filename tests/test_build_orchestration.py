@@ -42,6 +42,12 @@ STEPS = {
             start(ctx)
             finish(ctx)
         """,
+    # a start-only step: runs without waiting for the worker (its file is not there yet when
+    # the worker sleeps; in order, the worker ran at once)
+    "orch_start_only": """
+        def start(ctx):
+            ctx.write("start-only.txt", "late there" if (ctx.out / "late.txt").exists() else "late not there")
+        """,
     # an unsplit step after the producer: must see the worker's file
     "orch_plain": """
         def build(ctx):
@@ -89,6 +95,8 @@ def test_finish_and_later_steps_see_the_workers_files(tmp_path, steps, mode):
     assert (out / "seen-at-start.txt").read_text() == "early"
     assert (out / "seen-at-finish.txt").read_text() == "late"
     assert (out / "plain.txt").read_text() == "late"
+    # a start-only step never waits for the worker
+    assert (out / "start-only.txt").read_text() == ("late there" if mode == "in-order" else "late not there")
 
 
 def test_a_workers_error_is_reported_and_the_old_output_kept(tmp_path, steps, mode):
