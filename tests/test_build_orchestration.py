@@ -30,6 +30,12 @@ STEPS = {
             ctx.beside(_slow)
             ctx.write("early.txt", "early")
         """,
+    # a start-only step: runs without waiting for the worker (its file is not there yet when
+    # the worker sleeps; in order, the worker ran at once)
+    "orch_start_only": """
+        def start(ctx):
+            ctx.write("start-only.txt", "late there" if (ctx.out / "late.txt").exists() else "late not there")
+        """,
     # a split step: start reads only early.txt, finish reads the worker's late.txt
     "orch_consumer": """
         def start(ctx):
@@ -41,12 +47,6 @@ STEPS = {
         def build(ctx):
             start(ctx)
             finish(ctx)
-        """,
-    # a start-only step: runs without waiting for the worker (its file is not there yet when
-    # the worker sleeps; in order, the worker ran at once)
-    "orch_start_only": """
-        def start(ctx):
-            ctx.write("start-only.txt", "late there" if (ctx.out / "late.txt").exists() else "late not there")
         """,
     # an unsplit step after the producer: must see the worker's file
     "orch_plain": """
