@@ -24,6 +24,7 @@ class ModelInfo:
         self.project = project
         self.sv = None
         self.terms: dict[str, dict] = {}   # output name (no extension) -> info
+        self.files = term_files                 # names with RDF files (terms minted under the base IRI)
         if view is None and not project.model_file.is_file():
             return
         from linkml_runtime.utils.schemaview import SchemaView
@@ -110,6 +111,14 @@ class ModelInfo:
                                         "meaning": self.expand(str(pv.meaning)) if pv.meaning else "",
                                         "mappings": self._curies(pv)}
 
+    def iri(self, name: str, info: dict) -> tuple[str, bool]:
+        """(the term's IRI, minted here): a term minted under the base IRI has its RDF files
+        beside its page; a term the model places at another vocabulary's IRI (UNTP's) has
+        neither, and its page describes its use in this profile."""
+        if name in self.files or "uri" not in info:
+            return self.project.term_iri(name), True
+        return info["uri"], False
+
     def mappings(self, info: dict) -> list[tuple[str, str, str]]:
         """(predicate, target IRI, CURIE) of a term's mappings, for ``mappings_table``."""
         return [(pred, self.expand(curie), curie) for pred, curie in info["mappings"]]
@@ -193,9 +202,10 @@ def class_page(ctx, t: Templates, model: ModelInfo, name: str, info: dict) -> Ge
             example["id"] = "https://example.org/id/1"
         elif s.required or len(example) < 6:
             example[s.name] = _example_value(model, s)
+    iri, minted = model.iri(name, info)
     return t.page(
-        "term_class.html", f"{name}.html", name, terms=model.terms, name=name,
-        description=str(c.description or ""), iri=ctx.project.term_iri(name), uri=info["uri"],
+        "term_class.html", f"{name}.html", name, terms=model.terms, name=name, minted=minted,
+        description=str(c.description or ""), iri=iri, uri=info["uri"],
         abstract=bool(c.abstract), parents=info["parents"] + info["mixins"], children=info["children"],
         slots=[SimpleNamespace(name=s.name, range=str(s.range or "string"), card=_card(s),
                                description=str(s.description or "")) for s in slots],
@@ -205,9 +215,10 @@ def class_page(ctx, t: Templates, model: ModelInfo, name: str, info: dict) -> Ge
 def slot_page(ctx, t: Templates, model: ModelInfo, name: str, info: dict) -> GenPage:
     s = info["elem"]
     example = {"@context": [ctx.project.context_url(ctx.version)], name: _example_value(model, s)}
+    iri, minted = model.iri(name, info)
     return t.page(
-        "term_slot.html", f"{name}.html", name, terms=model.terms, name=name,
-        description=str(s.description or ""), iri=ctx.project.term_iri(name), uri=info["uri"],
+        "term_slot.html", f"{name}.html", name, terms=model.terms, name=name, minted=minted,
+        description=str(s.description or ""), iri=iri, uri=info["uri"],
         range=str(s.range or model.schema.default_range or "string"), required=bool(s.required),
         multivalued=bool(s.multivalued), domain_of=info["domain_of"], mappings=model.mappings(info),
         example=_json(example))
@@ -217,17 +228,19 @@ def enum_page(ctx, t: Templates, model: ModelInfo, name: str, info: dict) -> Gen
     e = info["elem"]
     values = [SimpleNamespace(name=vname, page=vpage, description=str(pv.description or ""),
                               meaning=str(pv.meaning or "")) for vname, pv, vpage in info["values"]]
+    iri, minted = model.iri(name, info)
     return t.page(
-        "term_enum.html", f"{name}.html", name, terms=model.terms, name=name,
-        description=str(e.description or ""), iri=ctx.project.term_iri(name), values=values,
+        "term_enum.html", f"{name}.html", name, terms=model.terms, name=name, minted=minted,
+        description=str(e.description or ""), iri=iri, values=values,
         used_by=info["used_by"], mappings=model.mappings(info))
 
 
 def value_page(ctx, t: Templates, model: ModelInfo, name: str, info: dict) -> GenPage:
     pv = info["elem"]
+    iri, minted = model.iri(name, info)
     return t.page(
         "term_value.html", f"{name}.html", f"{info['enum']} {info['name']}", terms=model.terms, name=name,
-        value=info["name"], description=str(pv.description or ""), iri=ctx.project.term_iri(name),
+        minted=minted, value=info["name"], description=str(pv.description or ""), iri=iri,
         enum=info["enum"], meaning=info["meaning"], json_value=json.dumps(info["name"], ensure_ascii=False),
         mappings=model.mappings(info))
 
