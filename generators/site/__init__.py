@@ -129,7 +129,7 @@ def pages(ctx) -> None:
                     sw.add(f"{n}.md", terms.generic_page(ctx, t, n))
     sw.add("terms.md", terms.term_index(ctx, t, model, [n for n in extra if "/" not in n]))
     sw.add("index.md", overview.home_page(ctx, t, model, mp, latest))
-    sw.add("coverage.md", overview.coverage_page(ctx, t, releases))
+    sw.add("coverage.md", overview.coverage_page(ctx, t, releases, mp))
     changelog.add_pages(ctx, t, sw.add, versions)
     page = queries.queries_page(ctx, t, _dataset(ctx), set(sw.pages))
     if page is not None:
