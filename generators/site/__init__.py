@@ -45,7 +45,7 @@ from ..fsutil import dump_json
 from ..versions import read_release_index, release_versions, source_date_epoch
 from . import changelog, criteria, deferred, downloads, mkdocs_run, overview, queries, server_rules, standards, terms
 from .mappings import load_mappings
-from .render import GenPage, Templates
+from .render import GenPage, Templates, page_title
 
 
 class SiteWriter:
@@ -120,6 +120,10 @@ def pages(ctx) -> None:
     extra = terms.add_pages(ctx, t, sw.add, model, files)
     criteria.add_pages(ctx, t, sw.add, mp)
     standards.add_pages(ctx, t, sw.add, mp)
+    from ..schemes import site_pages  # the ConformityScheme pages (schemes.py renders them)
+
+    for rel, title, content in site_pages(ctx):
+        sw.add(rel, GenPage(page_title(title), content))
     # criteria/requirement RDF files without a mapping-file entry still get a page
     for sub in ("criteria", "standards"):
         if (out / sub).is_dir():

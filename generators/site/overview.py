@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from types import SimpleNamespace
 
+from ..untp import UNTP_070_CONTEXT
 from .render import GenPage, Templates
 from .terms import ModelInfo
 
@@ -11,12 +12,15 @@ from .terms import ModelInfo
 def home_page(ctx, t: Templates, model: ModelInfo, mp: dict, latest: str | None) -> GenPage:
     p = ctx.project
     v = latest or ctx.version
-    example = {"@context": ["https://www.w3.org/ns/credentials/v2", p.context_url(v)],
-               "type": ["VerifiableCredential"], "credentialSubject": {"type": ["Facility"]}}
+    example = {"@context": ["https://www.w3.org/ns/credentials/v2", UNTP_070_CONTEXT, p.context_url(v)],
+               "type": ["DigitalProductPassport", "VerifiableCredential", "CRMProductPassport"],
+               "credentialSubject": {"type": ["Product"], "commodity": "lithium",
+                                     "commodityContent": [{"type": ["CommodityContent"], "commodity": "lithium",
+                                                           "grade": 0.06, "measuredAs": "Li2O"}]}}
     return t.page(
         "home.html", "index.html", "Home",
         description=str(model.schema.description or "") if model.sv is not None else "",
-        context_url=p.context_url(v), artifact_base=p.artifact_base(v), base_iri=p.base_iri,
+        context_url=p.context_url(v), untp_context=UNTP_070_CONTEXT, artifact_base=p.artifact_base(v), base_iri=p.base_iri,
         example=json.dumps(example, indent=2),
         counts={k: sum(1 for x in model.terms.values() if x["kind"] == k) for k in ("class", "slot", "enum", "enum value")},
         criteria=len(mp["criteria"]), schemes=len(mp["standards"]), latest=latest)

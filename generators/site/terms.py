@@ -25,6 +25,7 @@ class ModelInfo:
         self.sv = None
         self.terms: dict[str, dict] = {}   # output name (no extension) -> info
         self.files = term_files                 # names with RDF files (terms minted under the base IRI)
+        self.external: dict[str, dict] = {}  # UNTP term name -> {"uri", "kind", "crm_slots"}
         if view is None and not project.model_file.is_file():
             return
         from linkml_runtime.utils.schemaview import SchemaView
@@ -71,6 +72,20 @@ class ModelInfo:
                 if s.range:
                     range_users.setdefault(str(s.range), []).append((cn, s.name))
         base = self.project.base_iri
+        # UNTP's (and W3C's) classes and slots the profile places CRM terms on are not CRM terms:
+        # no page of their own, links go to their IRI (issue: no CRM copy of a UNTP term)
+        for cn, c in sorted(classes.items()):
+            uri = self.expand(sv.get_uri(c, expand=False))
+            if not uri.startswith(base):
+                self.external[cn] = {"uri": uri, "kind": "class", "crm_slots": [
+                    s.name for s in induced[cn]
+                    if s.name not in ("id", "type") and self.expand(sv.get_uri(s, expand=False)).startswith(base)]}
+        for sn, sl in sorted(slots.items()):
+            uri = self.expand(sv.get_uri(sl, expand=False))
+            if not uri.startswith(base) and sn not in ("id", "type"):
+                self.external[sn] = {"uri": uri, "kind": "slot", "crm_slots": []}
+        classes = {k: v for k, v in classes.items() if k not in self.external}
+        slots = {k: v for k, v in slots.items() if k not in self.external and k not in ("id", "type")}
         for cn, c in sorted(classes.items()):
             self.terms[cn] = {
                 "kind": "class", "name": cn, "elem": c, "slots": induced[cn],
@@ -204,7 +219,7 @@ def class_page(ctx, t: Templates, model: ModelInfo, name: str, info: dict) -> Ge
             example[s.name] = _example_value(model, s)
     iri, minted = model.iri(name, info)
     return t.page(
-        "term_class.html", f"{name}.html", name, terms=model.terms, name=name, minted=minted,
+        "term_class.html", f"{name}.html", name, terms=model.terms, external=model.external, name=name, minted=minted,
         description=str(c.description or ""), iri=iri, uri=info["uri"],
         abstract=bool(c.abstract), parents=info["parents"] + info["mixins"], children=info["children"],
         slots=[SimpleNamespace(name=s.name, range=str(s.range or "string"), card=_card(s),
@@ -217,7 +232,7 @@ def slot_page(ctx, t: Templates, model: ModelInfo, name: str, info: dict) -> Gen
     example = {"@context": [ctx.project.context_url(ctx.version)], name: _example_value(model, s)}
     iri, minted = model.iri(name, info)
     return t.page(
-        "term_slot.html", f"{name}.html", name, terms=model.terms, name=name, minted=minted,
+        "term_slot.html", f"{name}.html", name, terms=model.terms, external=model.external, name=name, minted=minted,
         description=str(s.description or ""), iri=iri, uri=info["uri"],
         range=str(s.range or model.schema.default_range or "string"), required=bool(s.required),
         multivalued=bool(s.multivalued), domain_of=info["domain_of"], mappings=model.mappings(info),
@@ -230,7 +245,7 @@ def enum_page(ctx, t: Templates, model: ModelInfo, name: str, info: dict) -> Gen
                               meaning=str(pv.meaning or "")) for vname, pv, vpage in info["values"]]
     iri, minted = model.iri(name, info)
     return t.page(
-        "term_enum.html", f"{name}.html", name, terms=model.terms, name=name, minted=minted,
+        "term_enum.html", f"{name}.html", name, terms=model.terms, external=model.external, name=name, minted=minted,
         description=str(e.description or ""), iri=iri, values=values,
         used_by=info["used_by"], mappings=model.mappings(info))
 
@@ -239,7 +254,7 @@ def value_page(ctx, t: Templates, model: ModelInfo, name: str, info: dict) -> Ge
     pv = info["elem"]
     iri, minted = model.iri(name, info)
     return t.page(
-        "term_value.html", f"{name}.html", f"{info['enum']} {info['name']}", terms=model.terms, name=name,
+        "term_value.html", f"{name}.html", f"{info['enum']} {info['name']}", terms=model.terms, external=model.external, name=name,
         minted=minted, value=info["name"], description=str(pv.description or ""), iri=iri,
         enum=info["enum"], meaning=info["meaning"], json_value=json.dumps(info["name"], ensure_ascii=False),
         mappings=model.mappings(info))
@@ -280,8 +295,10 @@ def term_index(ctx, t: Templates, model: ModelInfo, extra: list[str]) -> GenPage
             label = f'{info["enum"]}: {info["name"]}' if kind == "enum value" else n
             rows.append(SimpleNamespace(name=n, label=label, description=str(info["elem"].description or "")))
         sections.append(SimpleNamespace(id=kind.replace(" ", "-"), title=title, rows=rows))
+    untp = [SimpleNamespace(name=n, uri=x["uri"], kind=x["kind"], crm_slots=x["crm_slots"])
+            for n, x in sorted(model.external.items(), key=lambda kv: (kv[1]["kind"], kv[0]))]
     return t.page("terms.html", "terms.html", "Vocabulary", base_iri=ctx.project.base_iri, sections=sections,
-                  extra=sorted(extra))
+                  extra=sorted(extra), untp=untp)
 
 
 PAGE_OF_KIND = {"class": class_page, "slot": slot_page, "enum": enum_page, "enum value": value_page}
