@@ -23,6 +23,7 @@ data the modules of this package gather, one module per kind of page:
 ``standards``      schemes, their requirements and the standards index
 ``overview``       home and coverage pages
 ``changelog``      one changelog per version and its index
+``recognition``    the recognition page and the index of the crosswalks it computes from
 ``queries``        example SPARQL questions with their results (``site/queries/*.rq``)
 ``downloads``      the per-version zips and the downloads page
 ``server_rules``   ``.htaccess`` and ``nginx.conf``
@@ -43,7 +44,8 @@ from pathlib import Path
 from ..errors import BuildError
 from ..fsutil import dump_json
 from ..versions import read_release_index, release_versions, source_date_epoch
-from . import changelog, criteria, deferred, downloads, mkdocs_run, overview, queries, server_rules, standards, terms
+from . import (changelog, criteria, deferred, downloads, mkdocs_run, overview, queries, recognition, server_rules,
+               standards, terms)
 from .mappings import load_mappings
 from .render import GenPage, Templates, page_title
 
@@ -135,12 +137,15 @@ def pages(ctx) -> None:
     sw.add("index.md", overview.home_page(ctx, t, model, mp, latest))
     sw.add("coverage.md", overview.coverage_page(ctx, t, releases, mp))
     changelog.add_pages(ctx, t, sw.add, versions)
+    if mp["crosswalks"]:
+        recognition.write_index(ctx)
+        sw.add("recognise.md", recognition.recognise_page(ctx, t, mp))
     page = queries.queries_page(ctx, t, _dataset(ctx), set(sw.pages))
     if page is not None:
         sw.add("queries.md", page)
     sw.add("downloads.md", downloads.downloads_page(ctx, t, versions, final=False))
     # what the site may not write: the versioned folders, and what this step writes itself
-    reserved = version_dirs | {f"{v}.zip" for v in versions} | {".htaccess", "nginx.conf", "releases.json"}
+    reserved = version_dirs | {f"{v}.zip" for v in versions} | {".htaccess", "nginx.conf", "releases.json", "recognise"}
     mkdocs_run.run_mkdocs(project, out, sw.pages, source_date_epoch(project), reserved, split=_two_cores())
 
     ctx.write(".htaccess", server_rules.htaccess(latest))
