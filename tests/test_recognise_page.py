@@ -6,6 +6,7 @@ statuses. The page asks nothing of any origin but its own (Chrome's performance 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -156,3 +157,47 @@ def test_no_request_leaves_the_origin(page, site_url):
     foreign = [u for u in urls if u.split(":", 1)[0] in ("http", "https", "ws", "wss", "ftp") and not u.startswith(site_url)]
     assert not foreign, foreign
     assert not [e for e in page.get_log("browser") if e.get("level") == "SEVERE"]
+
+
+# ---- validation in the browser --------------------------------------------------------------
+SAMPLES = sorted((REPO / "model" / "samples").glob("*/*.json"))
+
+
+def page_validate(driver, text: str) -> dict:
+    return driver.execute_async_script(
+        "var done = arguments[arguments.length - 1];"
+        "window.crmValidate.run(arguments[0]).then(function (r) { done({verdict: r.verdict, findings: r.findings}); },"
+        " function (e) { done({error: String(e)}); });", text)
+
+
+def schema_findings(findings: list[dict]) -> list[tuple]:
+    return [(f["path"], f["rule"], f["message"], f.get("layer", "")) for f in findings
+            if f["check"] == "json-schema" and f.get("severity", "error") == "error"]
+
+
+def test_validation_verdict_equals_the_cli_on_every_sample(page, capsys, site_project, built_site):
+    """Every sample, valid and invalid: the page's JSON Schema verdict is crm-vocab validate's
+    (valid exactly when validate reports no json-schema error), with the same findings."""
+    assert len(SAMPLES) >= 10
+    verdicts = {}
+    for path in SAMPLES:
+        rc, out, err = run_cli(capsys, "--project", str(site_project["root"]), "validate", str(path),
+                               "--artifacts", str(built_site / "working"), "--format", "json")
+        assert rc in (0, 1, 4), err
+        want = schema_findings(json.loads(out)["reports"][0]["findings"])
+        got = page_validate(page, path.read_text(encoding="utf-8"))
+        assert "error" not in got, got
+        assert got["verdict"] == ("invalid" if want else "valid"), (path.name, want, got["findings"])
+        assert schema_findings(got["findings"]) == want, path.name
+        verdicts[path.name] = got["verdict"]
+    assert "valid" in verdicts.values() and "invalid" in verdicts.values()
+
+
+def test_validator_is_the_pinned_bundle(built_site):
+    import hashlib
+
+    readme = (REPO / "site" / "vendor" / "ajv" / "README.md").read_text(encoding="utf-8")
+    digest = re.search(r"# ([0-9a-f]{64})", readme)[1]
+    served = built_site / "javascripts" / "vendor" / "ajv2020-formats-8.17.1.min.js"
+    assert hashlib.sha256(served.read_bytes()).hexdigest() == digest
+    assert (served.parent / "ajv2020-formats-8.17.1.LICENSES.txt").is_file()

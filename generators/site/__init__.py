@@ -178,6 +178,8 @@ def finish(ctx) -> None:
             n, nb = changelog.change_counts(changes)
             tokens["changelog/index.html"] = {changelog.PENDING_CHANGES: n, changelog.PENDING_BREAKING: nb}
     deferred.fill_in(ctx, later, tokens)
+    if (out / recognition.INDEX).is_file():  # the recognition page validates too
+        recognition.write_validate_data(ctx, versions)
 
 
 # the name untp_crm_vocab.build looks for: a split step's first half

@@ -536,13 +536,13 @@
   fileInput.addEventListener("change", function () {
     var f = fileInput.files[0];
     if (!f) return;
-    f.text().then(function (t) { fileText = t; fileName = f.name; root.querySelector("[data-crm-held-credential]").checked = true; });
+    f.text().then(function (t) { fileText = t; fileName = f.name; root.crmFileText = t; root.querySelector("[data-crm-held-credential]").checked = true; });
   });
   root.addEventListener("dragover", function (ev) { ev.preventDefault(); });
   root.addEventListener("drop", function (ev) {
     ev.preventDefault();
     var f = ev.dataTransfer.files[0];
-    if (f) f.text().then(function (t) { fileText = t; fileName = f.name; root.querySelector("[data-crm-held-credential]").checked = true; form.requestSubmit(); });
+    if (f) f.text().then(function (t) { fileText = t; fileName = f.name; root.crmFileText = t; root.querySelector("[data-crm-held-credential]").checked = true; form.requestSubmit(); });
   });
   function el(tag, text, cls) { var e = document.createElement(tag); if (text != null) e.textContent = text; if (cls) e.className = cls; return e; }
   function show(result) {
