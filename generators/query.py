@@ -61,7 +61,7 @@ def _build_current(project) -> bool:
     return up_to_date(project.default_out, inputs_hash(project))
 
 
-def _cell(term, prefixes: dict[str, str]) -> str:
+def cell_text(term, prefixes: dict[str, str]) -> str:
     """A value as the table shows it: IRIs as CURIEs where a prefix fits, literals as their text."""
     import pyoxigraph
 
@@ -84,7 +84,7 @@ def _cell(term, prefixes: dict[str, str]) -> str:
 def table(results, prefixes: dict[str, str] | None = None) -> str:
     """SELECT results as an aligned text table (header, rule, rows)."""
     names = [v.value for v in results.variables]
-    rows = [[_cell(sol[n], prefixes or {}) for n in names] for sol in results]
+    rows = [[cell_text(sol[n], prefixes or {}) for n in names] for sol in results]
     rows = [[c.replace("\n", " ") for c in r] for r in rows]
     widths = [max([len(n)] + [len(r[i]) for r in rows]) for i, n in enumerate(names)]
     lines = ["  ".join(n.ljust(w) for n, w in zip(names, widths)).rstrip(),

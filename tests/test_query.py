@@ -279,7 +279,7 @@ class Tables(HTMLParser):
 
 def test_example_page_shows_the_rows(capsys, built_site):
     """queries.html has each question with the rows crm-vocab query gives (rendered at build time)."""
-    from untp_crm_vocab.query import _cell, query_prefixes
+    from untp_crm_vocab.query import cell_text, query_prefixes
 
     page = (built_site / "queries.html").read_text(encoding="utf-8")
     parser = Tables()
@@ -292,7 +292,7 @@ def test_example_page_shows_the_rows(capsys, built_site):
         text = qfile.read_text(encoding="utf-8")
         res = store.query(text, use_default_graph_as_union=True)
         names = [v.value for v in res.variables]
-        want = [[_cell(sol[n], query_prefixes(text)) for n in names] for sol in res]
+        want = [[cell_text(sol[n], query_prefixes(text)) for n in names] for sol in res]
         assert [r for r in parser.tables[qfile.stem] if r] == want, qfile.name
     assert 'href="queries.html"' in (built_site / "index.html").read_text(encoding="utf-8")  # in the nav
 

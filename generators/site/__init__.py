@@ -138,7 +138,6 @@ def pages(ctx) -> None:
     sw.add("coverage.md", overview.coverage_page(ctx, t, releases, mp))
     changelog.add_pages(ctx, t, sw.add, versions)
     if mp["crosswalks"]:
-        recognition.write_index(ctx)
         sw.add("recognise.md", recognition.recognise_page(ctx, t, mp))
     page = queries.queries_page(ctx, t, _dataset(ctx), set(sw.pages))
     if page is not None:
@@ -148,6 +147,8 @@ def pages(ctx) -> None:
     reserved = version_dirs | {f"{v}.zip" for v in versions} | {".htaccess", "nginx.conf", "releases.json", "recognise"}
     mkdocs_run.run_mkdocs(project, out, sw.pages, source_date_epoch(project), reserved, split=_two_cores())
 
+    if "recognise.md" in sw.pages:  # written once mkdocs has accepted every destination
+        recognition.write_index(ctx)
     ctx.write(".htaccess", server_rules.htaccess(latest))
     ctx.write("nginx.conf", server_rules.nginx_conf(latest))
     ctx.write("releases.json", dump_json({"latest": latest, "versions": releases, "working": ctx.version}))

@@ -48,7 +48,7 @@ def _cell(term, base: str, pages: set[str], prefixes: dict[str, str]) -> SimpleN
     if term is None:
         return SimpleNamespace(text="", link=None)
     if isinstance(term, pyoxigraph.NamedNode):
-        from ..query import _cell as show
+        from ..query import cell_text as show
 
         iri = term.value
         link = None
