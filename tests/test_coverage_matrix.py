@@ -36,6 +36,13 @@ def big_site(tmp_path_factory, project):
     real = yaml.safe_load((project.criteria_file).read_text(encoding="utf-8"))["criteria"]
     spec.criteria = [(cid, real[i % len(real)]["label"]) for i, (cid, _label) in enumerate(spec.criteria)]
     synthetic.write_mappings_tree(root / "mappings", spec, project)
+    # the ConformityScheme facts the schemes step needs (mappings/schemes.yaml), plain ones
+    facts = {"schemes": {"hc": {"owner_name": "synthetic", "endorsement_level": "endorsed_self", "status": "proposed",
+                                "valid_from": "2026-01-01"}}}
+    for s in spec.schemes:
+        facts["schemes"][s.scheme] = {"owner_id": f"https://example.org/{s.scheme}/", "endorsement_level": "endorsed_self",
+                                      "status": "active", "valid_from": "2026-01-01"}
+    (root / "mappings" / "schemes.yaml").write_text(yaml.safe_dump(facts, sort_keys=False), encoding="utf-8")
     return _build(root, tmp_path_factory.mktemp("matrix-built") / "site")
 
 
