@@ -197,8 +197,10 @@ def test_hover_and_focus_show_rows_and_comments_as_text(driver, servers, site_pr
     open_matrix(driver, servers["project"], 1366, 768)
     crit = site_project["hostile_object"].split(":", 1)[1]
     subject = site_project["hostile_subject"]
-    scheme = driver.execute_script(
-        "return Array.from(document.querySelectorAll('#crm-matrix-table thead th[data-scheme]')).map(t => t.dataset.scheme)")[0]
+    scheme = driver.execute_script(  # the crosswalk the hostile row is in
+        "var d = JSON.parse(document.querySelector('[data-crm-matrix-data]').textContent);"
+        "return Object.keys(d).filter(s => d[s][arguments[0]].rows.some(r => r.subject === arguments[1]))[0]",
+        crit, subject)
     cell = driver.find_element(By.CSS_SELECTOR, f'tr[data-id="{crit}"] td[data-scheme="{scheme}"] a')
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", cell)
     ActionChains(driver).move_to_element(cell).perform()
