@@ -41,6 +41,7 @@ import difflib
 import functools
 import json
 import re
+import sys
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
