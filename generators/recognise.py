@@ -1209,7 +1209,7 @@ def run(args, project) -> int:
     return 0
 
 
-FORMAT_VERSION = 1  # of the --format json output
+FORMAT_VERSION = 2  # of the --format json output (2: statuses met / partly met / not met / not established, levels)
 
 
 def result_json(result: Result, reading: CredentialReading | None = None) -> dict:
