@@ -177,7 +177,9 @@ def run(quick: bool) -> dict:
         "their extension. A new connection per request. The server and the client share the machine's cores "
         "(the client is one asyncio process). The baseline's listen backlog of 5 is what `crm-vocab serve` had before "
         "issue 12: under saturation connections that find the queue full are retried by the kernel after ~1 s, "
-        "which is what its p99 shows. Ours: backlog 128, a thread per connection, idle connections closed after 10 s."
+        "which is what its p99 shows. Ours: backlog 128, a thread per connection, idle connections closed after 10 s. "
+        "The machine was shared with other jobs: on it, the paced p99 of ours ranged from 10 ms to 395 ms between "
+        "development runs (one burst of another job stalls every client at once); the rows are one run."
     )
     return {"title": "serve: 50 concurrent clients on loopback",
             "baseline": "python -m http.server (the standard library's ThreadingHTTPServer, listen backlog 5), same files",
