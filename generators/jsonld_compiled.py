@@ -41,7 +41,6 @@ from urllib.parse import unquote
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
-_PLAIN_CONTAINERS = (None, (), ["@set"], ("@set",), "@set")
 _MAX_STATES = 20_000
 
 
@@ -49,7 +48,7 @@ class Fallback(Exception):
     """The document is outside the compiled subset: pyld decides (and words any error)."""
 
 
-# a property's kinds (see _State.prop)
+# what a key is in an active context (see CompiledExpander._prop)
 _DROP, _ID, _TYPE, _PROP = range(4)
 
 
@@ -68,11 +67,12 @@ class _Prop:
 class _State:
     """What the compiled expander derived from one pyld active context."""
 
-    __slots__ = ("ctx", "keys", "props", "types", "iris", "vocab_iris", "has_previous", "plans")
+    __slots__ = ("ctx", "keys", "props", "types", "iris", "vocab_iris", "has_previous", "type_keys", "plans")
 
     def __init__(self, ctx):
         self.ctx = ctx
-        self.plans = {}  # a node's keys -> its type key (this state before the types) / (id key, properties)
+        self.type_keys = {}  # a node's keys -> its type key or None (this state before the types)
+        self.plans = {}  # (a node's keys, its type key) -> (id key, properties) (this state as the node's)
         self.keys = {}  # key -> pyld _expand_iri(ctx, key, vocab=True)
         self.props = {}  # key -> _Prop (this state as a node's active context)
         self.types = {}  # type values -> (node state, type terms, undefined type entries) (this state before them)
@@ -242,7 +242,7 @@ class CompiledExpander:
         found = [k for k in keys if self._expand_key(st, k) == "@type"]
         if len(found) > 1:
             raise Fallback("two keys expand to @type")
-        type_key = st.plans[keys] = found[0] if found else None
+        type_key = st.type_keys[keys] = found[0] if found else None
         return type_key
 
     def _node_plan(self, node: _State, keys: tuple, type_key):
@@ -325,14 +325,14 @@ class _Run:
         self.triples: list = []
         self.ids: dict[str, str] = {}
         self.undefined: list = []  # (subject IRI, suffix, term, namespace)
-        self.own = f"urn:crm-vocab:node:{doc_key}:"
+        self.own = ex.node_iri(doc_key, "")  # the prefix of this document's temporary node IRIs
 
     def node(self, element: dict, st: _State, path: str, top: bool = False):
         """Expand one node object in active context ``st`` (before its types); returns its subject."""
         ex = self.ex
         keys = tuple(k for k in element if k != "@context") if top else tuple(element)
         try:
-            type_key = st.plans[keys]
+            type_key = st.type_keys[keys]
         except KeyError:
             type_key = ex._type_key(st, keys, top)
         if type_key is not None:
@@ -419,7 +419,8 @@ class _Run:
                 self.undefined.extend((sid, ".type", local, ns) for local, ns in prop.dt_undefined)
         elif prop.lang is not None and isinstance(x, str):
             item["@language"] = prop.lang
-        key = (x.__class__, x, prop.dt, item.get("@language"))  # pyld's conversion is a function of these
+        # pyld's conversion is a function of these (repr tells -0.0 from 0.0: pyld writes -0.0E0 and 0.0E0)
+        key = (x.__class__, repr(x) if isinstance(x, float) else x, prop.dt, item.get("@language"))
         hit = ex._literals.get(key)
         if hit is None:
             lit = ex.proc._object_to_rdf(item, None, None, ex._rdf_options)

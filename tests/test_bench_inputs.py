@@ -255,13 +255,14 @@ def _jsonld_mutants(n=400, seed=11):
     keys = ["foo", "oreGrade", "id", "type", "name", "@id", "@type", "@value", "@list", "@context", "schema:name",
             "untp:foo", "https://example.org/p", "_:p", "@foo", "value", "unit", "code", "commodity", "chainOfCustody",
             "idScheme", "countryCode", "grade", "measure", "evidencesCriterion", "sourceFacility", "characteristics"]
-    values = [None, [], [None], [[1]], {}, True, False, 0, -7, 3.5, 12500.0, 1e21, 1e308, "", "x", "12", "1.5", "6%",
+    values = [None, [], [None], [[1]], {}, True, False, 0, -7, 0.0, -0.0, 3.5, 12500.0, 1e21, 1e308, "", "x", "12", "1.5", "6%",
               "copper", "copper ore", "massBalance", "CL", "AU", "batch", "TNE", "Product", "Facility", "name",
               "https://example.org/a", "https://example.org/a b", "did:web:x.example", "urn:x:1", "relative/iri", "#frag",
               "_:b1", "untp:Product", "schema:Thing", "@id", {"id": "https://example.org/ref"}, {"id": "_:b2"},
               {"type": ["Product"], "name": "p"}, {"type": "Facility", "id": "https://example.org/f"},
               {"type": ["Widget"], "foo": 1}, {"@value": 1}, {"@list": [1]}, {"@context": {"@vocab": "http://e/"}},
-              {"value": 1.25, "unit": "KGM"}, {"countryCode": "XX"}, {"code": "A", "foo": "b"},
+              {"value": 1.25, "unit": "KGM"}, {"value": 0.0}, {"value": -0.0}, {"value": "-0"}, {"value": 7},
+              {"countryCode": "XX"}, {"code": "A", "foo": "b"},
               ["lithium", "copper"], ["https://example.org/x", {"id": "https://example.org/y"}], [1, "a", True]]
     base = [d for n, d in _samples() if n in {p.name for p in (REPO / "model/samples/valid").glob("*.json")}]
     out = []
