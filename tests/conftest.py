@@ -1,6 +1,8 @@
 """Shared pytest fixtures."""
 from __future__ import annotations
 
+import contextlib
+import shutil
 from pathlib import Path
 
 import pytest
@@ -111,3 +113,34 @@ def run_cli(capsys, *argv):
     out, err = capsys.readouterr()
     assert "Traceback" not in err
     return rc, out, err
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+HAS_CHROMIUM = Path(CHROMIUM).is_file() and Path(CHROMEDRIVER).is_file()
+NO_CHROMIUM = "chromium/chromedriver not installed (Debian packages chromium chromium-driver; `make test-deps`)"
+
+
+@contextlib.contextmanager
+def headless_chromium(window: str, *, extra_args=(), logs=("browser",)):
+    """Headless Chromium (selenium) with a throw-away profile, for the page tests."""
+    import tempfile
+
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="crm-chromium-")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for a in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+              "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", *extra_args,
+              f"--user-data-dir={profile}", f"--window-size={window}"):
+        opts.add_argument(a)
+    opts.set_capability("goog:loggingPrefs", {name: "ALL" for name in logs})
+    d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    d.set_page_load_timeout(60)
+    try:
+        yield d
+    finally:
+        d.quit()
+        shutil.rmtree(profile, ignore_errors=True)

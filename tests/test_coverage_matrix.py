@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import HOSTILE_MARK, _build, _copy_project
+from conftest import HOSTILE_MARK, _build, _copy_project, headless_chromium
 from test_serve import start_server, stop
 from test_site_browser import ARTIFACTS, CHROMEDRIVER, CHROMIUM
 
@@ -58,25 +58,9 @@ def servers(built_site, big_site):
 
 @pytest.fixture(scope="module")
 def driver():
-    import tempfile
-
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="crm-chromium-")
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for a in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-              "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--hide-scrollbars",
-              f"--user-data-dir={profile}", "--window-size=1366,768"):
-        opts.add_argument(a)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-    d.set_page_load_timeout(60)
     ARTIFACTS.mkdir(exist_ok=True)
-    yield d
-    d.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    with headless_chromium("1366,768", extra_args=('--hide-scrollbars',), logs=('browser',)) as d:
+        yield d
 
 
 def open_matrix(driver, url: str, width: int, height: int, *, touch: bool = False):

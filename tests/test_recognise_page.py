@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import REPO, run_cli
+from conftest import REPO, headless_chromium, run_cli
 from test_serve import start_server, stop
 from test_site_browser import ARTIFACTS, CHROMEDRIVER, CHROMIUM
 
@@ -32,23 +32,9 @@ def site_url(built_site):
 
 @pytest.fixture(scope="module")
 def driver():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="crm-chromium-")
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for a in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-              "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", f"--user-data-dir={profile}",
-              "--window-size=1366,900"):
-        opts.add_argument(a)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-    d.set_page_load_timeout(60)
     ARTIFACTS.mkdir(exist_ok=True)
-    yield d
-    d.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    with headless_chromium("1366,900", extra_args=(), logs=('browser', 'performance')) as d:
+        yield d
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import HOSTILE_MARK
+from conftest import HOSTILE_MARK, headless_chromium
 from test_serve import start_server, stop
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -30,23 +30,9 @@ def site_url(built_site):
 
 @pytest.fixture(scope="module")
 def driver():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="crm-chromium-")
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for a in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-              "--disable-background-networking", "--disable-component-update", "--disable-sync",
-              "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--window-size=1280,1000"):
-        opts.add_argument(a)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-    d.set_page_load_timeout(60)
     ARTIFACTS.mkdir(exist_ok=True)
-    yield d
-    d.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    with headless_chromium("1280,1000", extra_args=('--disable-quic',), logs=('browser',)) as d:
+        yield d
 
 
 def open_page(driver, url: str, shot: str):
