@@ -52,6 +52,9 @@ CURATOR_PREFIX = "CRMCUR"
 #: prefix of the project's crosswalk extension properties (``<base>crosswalks/``): declared in a
 #: crosswalk's curie_map only when its ``extension_definitions`` use it
 CROSSWALK_TERMS_PREFIX = "CRMXW"
+#: prefix of the sources a crosswalk maps between (``<base>sources/``: ``subject_source`` names the
+#: catalogue, ``object_source`` the harmonised criteria): declared only when the metadata uses it
+SOURCES_PREFIX = "CRMSRC"
 #: the extension column naming the achievement level of the subject requirement a row assumes
 LEVEL_SLOT = "subject_level"
 LEVEL_PROPERTY = f"{CROSSWALK_TERMS_PREFIX}:{LEVEL_SLOT}"
@@ -1087,6 +1090,20 @@ def crosswalk_terms_base(project) -> str:
     return f"{project.base_iri}crosswalks/"
 
 
+def sources_base(project) -> str:
+    """Namespace of the sources a crosswalk maps between (``CRMSRC:eubatt-2023``, ``CRMSRC:hc``)."""
+    return f"{project.base_iri}sources/"
+
+
+def _uses_sources(metadata) -> bool:
+    if not isinstance(metadata, dict):
+        return False
+    cmap = metadata.get("curie_map")
+    if isinstance(cmap, dict) and SOURCES_PREFIX in cmap:
+        return True
+    return any(str(metadata.get(k) or "").startswith(SOURCES_PREFIX + ":") for k in ("subject_source", "object_source"))
+
+
 def _uses_crosswalk_terms(metadata) -> bool:
     if not isinstance(metadata, dict):
         return False
@@ -1106,6 +1123,8 @@ def expected_curie_map(project, catalogue: Catalogue | None, metadata: dict | No
         cmap[catalogue.prefix] = project.standard_base(catalogue.scheme, catalogue.version_slug)
     if _uses_crosswalk_terms(metadata):
         cmap[CROSSWALK_TERMS_PREFIX] = crosswalk_terms_base(project)
+    if _uses_sources(metadata):  # a fork's sources are its own, like its criteria and catalogues
+        cmap[SOURCES_PREFIX] = sources_base(project)
     return cmap
 
 
@@ -1545,7 +1564,7 @@ def _read_tree(tree: Tree, project, sink: Sink) -> TreeRead:
         if ms is not None:
             crosswalks[scheme] = ms
     prefix_map = {CRITERIA_PREFIX: project.criteria_base, CURATOR_PREFIX: f"{project.base_iri}curators/",
-                  CROSSWALK_TERMS_PREFIX: crosswalk_terms_base(project)}
+                  CROSSWALK_TERMS_PREFIX: crosswalk_terms_base(project), SOURCES_PREFIX: sources_base(project)}
     for cat in catalogues.values():
         if cat.prefix:
             prefix_map[cat.prefix] = project.standard_base(cat.scheme, cat.version_slug)

@@ -31,6 +31,7 @@ EXPECTED: dict[str, set] = {
     "stale-base-iri": {(XW, 2, None, "curie-map", "base-iri"), (XW, 3, None, "curie-map", "base-iri"),
                        (XW, 4, None, "curie-map", "base-iri"), (XW, 5, None, "mapping-set-id", "base-iri")},
     "curie-map-missing": {(XW, 1, None, "curie-map", "adds it")},
+    "stale-sources-prefix": {(XW, 2, None, "curie-map", "base-iri")},
     "codeowners": {("CODEOWNERS", 2, None, "codeowners", "regenerates"), ("CODEOWNERS", None, None, "codeowners", "regenerates")},
     "tab-in-field": {(XW, 15, 13, "column-count", "tab inside a field")},
     "truncated-no-metadata": {(XW, 1, None, "missing-metadata", "#curie_map:")},
@@ -73,7 +74,7 @@ EXPECTED: dict[str, set] = {
 }
 #: defects whose every finding is fixable: `--fix` must leave a clean tree
 FIXABLE_ONLY = ["bom", "crlf", "blank-lines", "trailing-whitespace", "row-order", "column-order",
-                "stale-base-iri", "curie-map-missing", "codeowners"]
+                "stale-base-iri", "stale-sources-prefix", "curie-map-missing", "codeowners"]
 
 
 def _tuple(f, root: Path):
@@ -184,7 +185,10 @@ def test_fix(name, project, tmp_path, capsys):
     if name in FIXABLE_ONLY:
         assert rc == 0 and after_findings == []
         assert _rows(tree) == before  # rows: same content, only order/format changed
-        if name != "codeowners":
+        if name == "stale-sources-prefix":  # the sources' namespace follows the project, like the rest
+            xw = (tree / XW).read_text(encoding="utf-8")
+            assert f"#  CRMSRC: {project.base_iri}sources/\n" in xw and "old.example.org" not in xw
+        elif name != "codeowners":
             xw = (tree / XW).read_bytes()
             assert xw == (FIX / "valid" / XW).read_bytes()  # back to the canonical bytes
     else:
@@ -378,3 +382,14 @@ def test_ci_and_pre_commit_run_the_check():
         assert argv[0].endswith(("crm-vocab", "crm-vocab-from-source")) and argv[1] == "check"
         args = build_parser().parse_args(argv[1:])
         assert args.command == "check" and args.paths == ["mappings/"]
+
+
+def test_sources_namespace_in_rdf_follows_the_project(project):
+    """A crosswalk's CRMSRC: sources become IRIs in the project's own namespace, whatever the
+    file's (stale) curie_map says."""
+    from untp_crm_vocab.crosswalk_rdf import crosswalk_graph
+
+    md = load_mapping_data(project, FIX / "stale-sources-prefix")
+    g, _ = crosswalk_graph(project, md, "x")
+    sources = {str(o) for _, p, o in g if str(p).endswith(("subject_source", "object_source"))}
+    assert sources == {f"{project.base_iri}sources/x-1", f"{project.base_iri}sources/hc"}
