@@ -35,8 +35,6 @@ from .errors import BuildError, UsageError
 
 # matched whole ("\Z": "$" also matches before a final newline) and ASCII digits only
 SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?\Z")
-ARTIFACT_STEPS = ("untp_crm_vocab.model_artifacts", "untp_crm_vocab.crosswalk_rdf", "untp_crm_vocab.coverage",
-                  "untp_crm_vocab.dataset")
 BUMPS = ("none", "patch", "minor", "major")
 
 
@@ -50,7 +48,9 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("version", metavar="VERSION", help="semantic version, e.g. 0.2.0")
     p.add_argument("--from", dest="source", metavar="DIR",
                    help="freeze this artifact folder instead of building (its files are copied unchanged)")
-    p.add_argument("--dry-run", action="store_true", help="check the version number only; write nothing")
+    p.add_argument("--dry-run", action="store_true",
+                   help="build the artifacts in a temporary folder and check the version number against the "
+                        "changes since the previous release; write nothing in the project")
 
 
 def parse_version(v: str) -> tuple[int, int, int, str]:
@@ -95,7 +95,10 @@ def build_artifacts(project, version: str, workdir: Path) -> Path:
 
     vproject = dataclasses.replace(project, working_version=version)
     out = workdir / "build"
-    buildmod.build(vproject, out, steps=ARTIFACT_STEPS, quiet=True)
+    # every step of `crm-vocab build` but the site: the versioned artifacts (a list kept here
+    # once missed the schemes step)
+    steps = tuple(s for s in buildmod.STEPS if s != "untp_crm_vocab.site")
+    buildmod.build(vproject, out, steps=steps, quiet=True)
     folder = out / version
     if not folder.is_dir():
         raise BuildError(f"the build wrote no {version}/ folder", hint="check that the model builds: crm-vocab build")
@@ -217,8 +220,9 @@ def _freeze_samples(project, version: str, stage: Path) -> None:
 
 def release(project, version: str, source: Path | None = None, dry_run: bool = False) -> dict:
     check_version(project, version, None)  # cheap refusals before building anything
-    project.releases_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=f".release-{version}-", dir=project.releases_dir) as tmp:
+    if not dry_run:  # staged beside the releases, so the final rename is atomic
+        project.releases_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".release-{version}-", dir=None if dry_run else project.releases_dir) as tmp:
         tmp = Path(tmp)
         if source is not None:
             if not source.is_dir() or not ((source / "vocabulary.ttl").is_file() or (source / "context.jsonld").is_file()):

@@ -161,6 +161,18 @@ def test_release_freezes_its_valid_samples(rproject, tmp_path):
     assert frozen == sorted(p.name for p in (rproject.samples_dir / "valid").glob("*.json"))
     text = (info["folder"] / "samples" / frozen[0]).read_text(encoding="utf-8")
     assert rproject.context_url("0.1.0") in text and rproject.context_url() not in text
+    # every versioned artifact of a build is frozen, the ConformityScheme documents among them
+    import yaml
+
+    schemes = yaml.safe_load((rproject.mappings_dir / "schemes.yaml").read_text(encoding="utf-8"))["schemes"]
+    assert sorted(p.stem for p in (info["folder"] / "schemes").glob("*.json")) == sorted(schemes)
+
+
+def test_release_dry_run_writes_nothing(rproject):
+    before = sorted(p.relative_to(rproject.root) for p in rproject.root.rglob("*"))
+    info = release(rproject, "0.1.0", dry_run=True)
+    assert info["previous"] is None
+    assert sorted(p.relative_to(rproject.root) for p in rproject.root.rglob("*")) == before
 
 
 def test_a_change_the_artifact_diff_cannot_see_still_breaks_the_release(rproject, tmp_path):
