@@ -89,9 +89,30 @@ def build_parser() -> argparse.ArgumentParser:
             sp.set_defaults(_missing=True)
             sp.epilog = DEFAULT_EXIT_CODES
             continue
-        sp.epilog = getattr(module, "EXIT_CODES", DEFAULT_EXIT_CODES)
+        sp.epilog = with_common_exit_codes(getattr(module, "EXIT_CODES", DEFAULT_EXIT_CODES),
+                                           interruptible=getattr(module, "INTERRUPTIBLE", True))
         module.configure(sp)
     return p
+
+
+#: the exit codes every command can end with, whatever it does (main() below gives them)
+COMMON_EXIT_CODES = {
+    "3": "internal error (a bug in the toolkit: the message says where to report it)",
+    "130": "interrupted",
+}
+
+
+def with_common_exit_codes(epilog: str, interruptible: bool = True) -> str:
+    """A command's own exit codes, with the common ones it does not list itself appended (130 not
+    for a command that ends on Ctrl-C by design, ``INTERRUPTIBLE = False`` in its module)."""
+    listed = {ln.split()[0] for ln in epilog.splitlines()[1:] if ln.strip()}
+    if not interruptible:
+        listed.add("130")
+    width = max(len(c) for c in (*listed, *COMMON_EXIT_CODES)) + 2
+    lines = epilog.splitlines()
+    head, own = lines[0], [ln.strip().split(None, 1) for ln in lines[1:] if ln.strip()]
+    own += [[c, text] for c, text in COMMON_EXIT_CODES.items() if c not in listed]
+    return "\n".join([head, *(f"  {c:<{width}}{text}" for c, text in own)])
 
 
 def missing_dependency(command: str, exc: ModuleNotFoundError) -> UsageError | None:

@@ -43,7 +43,8 @@ RECOGNISING = {"skos:exactMatch", "skos:broadMatch", "skos:narrowMatch"}
 
 FORMAT_VERSION = 1  # of the --format json output
 EXIT_CODES = """exit codes:
-  0  compared (breaking changes are listed in the output, not signalled by the exit code)
+  0  compared (breaking changes are listed in the output)
+  1  with --fail-on-breaking: some change is breaking
   2  usage error: unknown version or folder, no project found"""
 
 

@@ -42,6 +42,7 @@ TYPES = {
 }
 
 
+INTERRUPTIBLE = False  # Ctrl-C is how the server is stopped: exit 0, not 130 (cli.with_common_exit_codes)
 EXIT_CODES = """exit codes:
   0  stopped with Ctrl-C
   2  no built site to serve, the port cannot be used, or no project found"""

@@ -487,7 +487,7 @@ def upgrade_file(up: Upgrader, path: Path) -> tuple[dict, Report]:
 
 FORMAT_VERSION = 1  # of the --format json output
 EXIT_CODES = """exit codes:
-  0  every file was written (a .draft.json lists what the issuer must still add)
+  0  every file was written (for a .draft.json, the report lists what the issuer must still add)
   2  usage error: no such file, an output that exists or would overwrite an input, no project found"""
 
 
