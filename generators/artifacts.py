@@ -31,7 +31,7 @@ MANIFEST = "manifest.json"
 FORMAT = 1
 FILES = ("context.jsonld", "shapes.ttl")  # plus schemas/*.json
 BUILD_HINT = "pip install 'untp-crm-vocab[build]'"
-SCHEMA_ID = re.compile(r"^(https?://.+/)([^/]+)/schemas/[^/]+\.json$")
+SCHEMA_ID = re.compile(r"^(https?://.+/)([^/]+)/schemas/[^/]+\.json\Z")
 
 
 @dataclass

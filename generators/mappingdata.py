@@ -145,7 +145,7 @@ CATALOGUE_KEYS = ("scheme", "prefix", "title", "version", "version_slug", "publi
 #: optional catalogue keys: the scheme's achievement levels (DEVELOPING.md "Mapping files")
 CATALOGUE_LEVEL_KEYS = ("levels", "pass_level", "conformance_level")
 LEVEL_KEYS = ("id", "title", "reading", "codes", "verification", "note")
-LEVEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+LEVEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 DATE_SLOTS = ("review_date", "mapping_date", "publication_date")
 REQUIREMENT_KEYS = ("id", "title", "kind", "parent", "conformity_topic", "owner_iri", "verification", "note")
 REQUIREMENT_REQUIRED = ("id", "title", "kind", "verification")

@@ -132,7 +132,7 @@ def read_facts(project) -> dict[str, SchemeFacts]:
         owner_id = entry.get("owner_id") or ""
         if scheme == HC:
             owner_id = project.base_iri
-        elif not re.match(r"^https?://[^\s<>\"]+$", owner_id):
+        elif not re.match(r"^https?://[^\s<>\"]+\Z", owner_id):
             fail(f"owner_id {owner_id!r} is not an http(s) IRI", "owner_id", hint="give the owner's web site, e.g. https://example.org/")
         scoring = {}
         for k in ("scheme_scoring", "criterion_scoring"):
@@ -375,7 +375,7 @@ def _href(page: str, target: str) -> str:
 
 def _link(url: str, text: str | None = None) -> str:
     label = esc(text if text is not None else url)
-    return f'<a href="{esc(url)}" rel="noopener">{label}</a>' if re.match(r"^https?://[^\s<>\"']+$", url or "") else label
+    return f'<a href="{esc(url)}" rel="noopener">{label}</a>' if re.match(r"^https?://[^\s<>\"']+\Z", url or "") else label
 
 
 def _score_table(fw: dict) -> str:

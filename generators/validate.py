@@ -4,8 +4,9 @@ Each finding says which check found it, where (a JSON path), what is wrong and w
 JSON Schema findings also say which layer failed: UNTP's own schema of the credential's version
 and type ("UNTP 0.7.0", "UNTP 0.5.0") or the CRM profile ("CRM <vocabulary version>").
 Exit codes (``exit_code``): 0 every file is a valid CRM profile credential; 1 some file is
-invalid; 2 some file is unusable (unreadable, not JSON); 4 every file is valid but some are UNTP
-credentials only, not CRM profile credentials.
+invalid; 2 some file is unusable (unreadable, not JSON); 3 the validation of some file crashed (a
+bug; the other files keep their reports); 4 every file is valid but some are UNTP credentials only,
+not CRM profile credentials.
 
 What a document is (``untp.detect``): its UNTP version and credential type from its contexts
 (0.7.0 unified context; 0.5.0 module contexts on either host the pilots use) and types; a CRM

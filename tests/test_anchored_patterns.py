@@ -92,3 +92,30 @@ def test_server_rules_take_plain_versions():
     from untp_crm_vocab.site.server_rules import htaccess, nginx_conf
 
     assert "%20.2.0$1" in htaccess("0.2.0") and "/1.0.0-rc.1$1" in nginx_conf("1.0.0-rc.1")
+
+
+def test_level_id_is_matched_whole(tmp_path, capsys):
+    tree = tmp_path / "m"
+    shutil.copytree(FIX / "unknown-level", tree)
+    _edit(tree / "standards" / "x.yaml", "  - id: B\n", '  - id: "B\\n"\n')
+    rc, out, err = run_cli(capsys, "check", str(tree))
+    assert rc == 1 and ": invalid-level: level id 'B\\n'" in out, out
+
+
+def test_no_pattern_in_the_package_is_anchored_with_dollar():
+    """``$`` matches before a final newline; every pattern literal passed to ``re`` in the package
+    ends in ``\\Z`` (or is used with fullmatch) instead. Found by reading the source, so a new
+    ``^...$`` fails here with its file and line."""
+    import ast
+
+    pkg = Path(__file__).resolve().parent.parent / "generators"
+    found = []
+    for p in sorted(pkg.rglob("*.py")):
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("compile", "match", "search", "sub", "subn", "findall", "finditer", "split")
+                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                pat = node.args[0].value
+                if pat.endswith("$") and not pat.endswith("\\$"):
+                    found.append(f"{p.relative_to(pkg.parent)}:{node.lineno}: {pat!r}")
+    assert not found, "end these patterns with \\Z, not $:\n" + "\n".join(found)

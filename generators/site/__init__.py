@@ -1,4 +1,4 @@
-"""Build step 4: the published site (mkdocs-material), downloads, changelogs and server rules.
+"""Build step 6 (the last): the published site (mkdocs-material), downloads, changelogs and server rules.
 
 The step is split in two (``build(ctx)`` runs both):
 

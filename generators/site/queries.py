@@ -33,7 +33,7 @@ def parse_query_file(path: Path) -> SimpleNamespace:
         if not line.startswith("#"):
             break
         body = line[1:].strip()
-        m = re.match(r"title:\s*(.+)$", body)
+        m = re.match(r"title:\s*(.+)\Z", body)
         if m:
             title = m[1].strip()
         elif body:
