@@ -3,8 +3,11 @@ in the browser (``site/docs/javascripts/recognise.js``) from a published index o
 crosswalks, ``recognise/index.json``, written here.
 
 The index holds what ``untp_crm_vocab.recognise`` builds its :class:`RecognitionIndex` from
-(``inputs_from_mapping_data``: every scheme with its requirements, the harmonised criteria,
-every crosswalk row with its ``file:line``) and, for UNTP 0.7.0 credentials, what
+(``inputs_from_mapping_data``: every scheme with its requirements and achievement levels, the
+harmonised criteria, every crosswalk row with its ``file:line``, the level it assumes, its review
+and the flags its comment carries (``mappingdata.comment_flags``, computed here so that the page
+reads comments exactly as the CLI does)), the wording of the statuses and the version of the
+JSON the CLI prints, and, for UNTP 0.7.0 credentials, what
 ``untp_crm_vocab.credentials`` reads from the published ConformityScheme documents (their
 IRIs, their profiles' IRIs and the required performance of each criterion). The page's results
 are held to ``crm-vocab recognise --format json`` by tests/test_recognise_page.py.
@@ -20,11 +23,14 @@ from .render import GenPage, Templates
 
 INDEX = "recognise/index.json"
 VALIDATE_INDEX = "recognise/validate.json"
-FORMAT = 1
+FORMAT = 2  # of recognise/index.json (2: levels, reviews, comment flags, statuses; issue 10's rules)
+#: the fields of one row in the index, in order (recognise.js reads them by position)
+ROW_FIELDS = ("subject", "predicate", "object", "negated", "comment", "where", "scheme", "level", "reviewed",
+              "reviewer", "review_date", "flags")
 
 
 def index_data(ctx) -> dict:
-    from ..recognise import inputs_from_mapping_data
+    from ..recognise import FORMAT_VERSION, STATUS_MEANING, inputs_from_mapping_data
     from ..schemes import load as load_schemes
 
     project = ctx.project
@@ -39,13 +45,20 @@ def index_data(ctx) -> dict:
                     required[c["id"]] = [p["metric"]["id"], p["score"]["rank"]]
     return {
         "format": FORMAT,
+        "result_format": FORMAT_VERSION,
+        "statuses": STATUS_MEANING,
         "criteria_base": project.criteria_base,
         "schemes": [{"scheme": s.scheme, "prefix": s.prefix, "title": s.title, "version": s.version, "url": s.url,
+                     "levels": [{"id": lv.id, "title": lv.title, "reading": lv.reading, "codes": list(lv.codes)}
+                                for lv in s.levels],
+                     "default_level": s.default_level, "credential_level": s.credential_level,
                      "requirements": [[r.node, r.local_id, r.title, r.iri, r.owner_iri, r.conformity_topic, r.kind]
                                       for r in s.requirements]}
                     for s in schemes.values()],
         "criteria": criteria,
-        "rows": [[r.subject, r.predicate, r.object, r.negated, r.comment, r.where, r.scheme] for r in rows],
+        "row_fields": list(ROW_FIELDS),
+        "rows": [[r.subject, r.predicate, r.object, r.negated, r.comment, r.where, r.scheme, r.level, r.reviewed,
+                  r.reviewer, r.review_date, sorted(r.flags)] for r in rows],
         "published": {
             "schemes": {sd.iri: s for s, sd in docs.items()},
             "profiles": {sd.profile_iri: s for s, sd in docs.items()},
