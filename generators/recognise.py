@@ -102,7 +102,9 @@ class Row:
     reviewer: str = ""
     review_date: str = ""
 
-    @property
+    # the row's fields never change (frozen): what is read from them is computed once; recognition
+    # reads these for every row on every query (bench/bench_recognition.py)
+    @cached_property
     def kind(self) -> str:
         return _KINDS.get(self.predicate, "other")
 
@@ -110,21 +112,21 @@ class Row:
     def flags(self) -> frozenset:
         return comment_flags(self.comment)
 
-    @property
+    @cached_property
     def is_gap(self) -> bool:
         return NO_TERM in (self.subject, self.object)
 
-    @property
+    @cached_property
     def recognising(self) -> bool:
         """A reviewed exact/broad/narrow row between a requirement and a criterion."""
         return self.reviewed and not self.negated and self.kind in ("exact", "broad", "narrow") and not self.is_gap
 
-    @property
+    @cached_property
     def full(self) -> bool:
         """A recognising row that asserts containment without qualifying it (may carry "met")."""
         return self.recognising and self.kind in ("exact", "broad") and not self.flags
 
-    @property
+    @cached_property
     def says_no(self) -> bool:
         """A reviewed row stating that its scheme (gap) or its subject (negated) does not give the criterion."""
         return self.reviewed and (self.negated or self.subject == NO_TERM) and self.object != NO_TERM
@@ -297,6 +299,7 @@ class RecognitionIndex:
         self.rows_by_subject: dict[str, list[Row]] = {}
         self.rows_by_object_scheme: dict[tuple[str, str], list[Row]] = {}
         self._variants: dict[str, set[str]] = {}  # requirement -> the levels rows assume for it
+        self._variant_lists: dict[str, list[str]] = {}  # variants(), memoised
         for row in self.rows:
             self.rows_by_subject.setdefault(row.subject, []).append(row)
             self.rows_by_object_scheme.setdefault((row.object, row.scheme), []).append(row)
@@ -430,11 +433,14 @@ class RecognitionIndex:
     # ---- levels -----------------------------------------------------------------------------
     def variants(self, curie: str) -> list[str]:
         """The levels at which a requirement appears in the graph (its default level included)."""
-        req = self.req_by_node.get(curie)
-        out = set(self._variants.get(curie, ()))
-        if req is not None:
-            out.add(self.schemes[req.scheme].default_level)
-        return sorted(out)
+        got = self._variant_lists.get(curie)
+        if got is None:  # the index never changes once built: each requirement's list is made once
+            req = self.req_by_node.get(curie)
+            out = set(self._variants.get(curie, ()))
+            if req is not None:
+                out.add(self.schemes[req.scheme].default_level)
+            got = self._variant_lists[curie] = sorted(out)
+        return got
 
     def scheme_of(self, curie: str) -> SchemeInfo | None:
         req = self.req_by_node.get(curie)
