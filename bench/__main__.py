@@ -50,9 +50,14 @@ def render_section(name: str, res: dict, current: bool) -> str:
     flag = "" if current else " — **not re-run this time; kept from its saved result**"
     quick = " (**--quick run**: fewer runs/inputs, not for comparison)" if res.get("quick") else ""
     out.append(f"`{name}` · run {when}{quick}{flag}")
-    if res.get("machine") and not current:
-        m = res["machine"]
+    m = res.get("machine") or {}
+    if m and not current:
         out.append(f"(machine then: {m.get('cpu')}, {m.get('cores')} cores, {m.get('ram_gib')} GiB)")
+    cal = m.get("calibration")
+    out.append("" if not m else
+               f"Machine speed when it started: {cal['python_ms']:.0f} ms of fixed Python work, {cal['files_ms']:.0f} ms "
+               "for 300 small files (`harness.calibrate`; lower is faster: the machine is shared, compare runs by these)"
+               if cal else "Machine speed when it started: not recorded (a run before `harness.calibrate` existed)")
     out.append("")
     if res.get("error"):
         out += ["**Failed:**", "", "```", res["error"].rstrip(), "```", ""]
@@ -127,6 +132,7 @@ def main(argv=None) -> int:
     failed = False
     for name in names:
         print(f"== bench {name}{' (quick)' if args.quick else ''}", flush=True)
+        calibration = harness.calibrate()  # the machine's speed when this benchmark started
         t0 = time.perf_counter()
         try:
             mod = importlib.import_module(f"bench.bench_{name}")
@@ -137,7 +143,7 @@ def main(argv=None) -> int:
             print(res["error"], file=sys.stderr)
         res["date"] = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
         res["quick"] = bool(args.quick)
-        res["machine"] = harness.machine()
+        res["machine"] = {**harness.machine(), "calibration": calibration}
         res["versions"] = harness.versions()
         res["wall_s"] = time.perf_counter() - t0
         (RESULTS_DIR / f"{name}.json").write_text(

@@ -14,6 +14,7 @@ four runs or more, and max - min below that (``SPREAD_KIND`` says which, per res
 from __future__ import annotations
 
 import gc
+import json
 import os
 import platform
 import resource
@@ -193,6 +194,38 @@ def machine() -> dict[str, Any]:
             "ram_gib": round(ram / 2**30, 1) if ram else None,
             "os": f"{platform.system()} {platform.release()}",
             "python": f"{platform.python_implementation()} {platform.python_version()}"}
+
+
+def calibrate() -> dict[str, float]:
+    """How fast this machine is right now, on two fixed workloads (median of 3, milliseconds):
+    ``python_ms``, pure-Python work (JSON round trips, sorting, dict building) on one core, and
+    ``files_ms``, creating, writing and deleting 300 small files. Saved with every result, so runs
+    on different days can be compared: the machine is shared and its speed varies."""
+    import tempfile
+
+    data = [{"id": f"urn:x:{i}", "n": i * 0.5, "tags": [str(j) for j in range(i % 7)]} for i in range(2000)]
+
+    def python_work():
+        for _ in range(5):
+            text = json.dumps(data, sort_keys=True)
+            back = json.loads(text)
+            sorted(back, key=lambda d: (len(d["tags"]), d["id"]))
+            {d["id"]: d["n"] for d in back}
+
+    def file_work():
+        with tempfile.TemporaryDirectory(prefix="bench-calibrate-") as tmp:
+            for i in range(300):
+                Path(tmp, f"f{i}.txt").write_text("x" * 512)
+
+    out = {}
+    for name, fn in (("python_ms", python_work), ("files_ms", file_work)):
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+        out[name] = round(statistics.median(times) * 1000, 1)
+    return out
 
 
 def row(name: str, m: dict[str, Any], note: str = "") -> dict[str, Any]:
