@@ -70,7 +70,7 @@ def run_chain(work: Path) -> dict[str, float]:
     return times
 
 
-STEP_RE = re.compile(r"^\s+(model_artifacts|crosswalk_rdf|coverage|site)\s+([0-9.]+) s", re.M)
+STEP_RE = re.compile(r"^\s+(model_artifacts|crosswalk_rdf|coverage|schemes|dataset|site)\s+([0-9.]+) s", re.M)
 
 
 def run_ours(out: Path, force: bool = False) -> dict:
@@ -129,7 +129,7 @@ def run(quick: bool) -> dict:
             harness.row("  ours: CPU time (user + system, all processes)", harness.summarise(ours_cpu),
                         "wall < CPU: the workers run on both cores"),
             harness.row("  chain: CPU time (user + system)", harness.summarise(chain_cpu))]
-    for k in ("model_artifacts", "crosswalk_rdf", "coverage", "site"):
+    for k in ("model_artifacts", "crosswalk_rdf", "coverage", "schemes", "dataset", "site"):
         if k in steps:
             rows.append(harness.row(f"  ours: step {k} (in-process, from the build log)", harness.summarise(steps[k])))
     for k, v in chain_parts.items():
