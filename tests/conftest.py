@@ -119,6 +119,18 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 HAS_CHROMIUM = Path(CHROMIUM).is_file() and Path(CHROMEDRIVER).is_file()
 NO_CHROMIUM = "chromium/chromedriver not installed (Debian packages chromium chromium-driver; `make test-deps`)"
+#: the mark of every test file that drives headless Chromium
+needs_chromium = pytest.mark.skipif(not HAS_CHROMIUM, reason=NO_CHROMIUM)
+
+
+@pytest.fixture(scope="module")
+def site_url(built_site):
+    """The built site served by `crm-vocab serve` on loopback (its root URL)."""
+    from test_serve import start_server, stop
+
+    proc, port = start_server(built_site)
+    yield f"http://127.0.0.1:{port}/"
+    stop(proc)
 
 
 @contextlib.contextmanager

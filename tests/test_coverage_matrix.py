@@ -11,13 +11,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import HOSTILE_MARK, _build, _copy_project, headless_chromium
+from conftest import HOSTILE_MARK, _build, _copy_project, headless_chromium, needs_chromium
 from test_serve import start_server, stop
-from test_site_browser import ARTIFACTS, CHROMEDRIVER, CHROMIUM
+from test_site_browser import ARTIFACTS
 
-pytestmark = pytest.mark.skipif(
-    not (Path(CHROMIUM).is_file() and Path(CHROMEDRIVER).is_file()),
-    reason="chromium/chromedriver not installed (Debian packages chromium chromium-driver; `make test-deps`)")
+pytestmark = needs_chromium
 
 SIZES = ((1366, 768), (390, 844))
 MIN_PX = 11.0

@@ -12,22 +12,12 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import HOSTILE_COMMENT, REPO, headless_chromium, run_cli
-from test_serve import start_server, stop
-from test_site_browser import ARTIFACTS, CHROMEDRIVER, CHROMIUM
+from conftest import HOSTILE_COMMENT, REPO, headless_chromium, needs_chromium, run_cli
+from test_site_browser import ARTIFACTS
 
-pytestmark = pytest.mark.skipif(
-    not (Path(CHROMIUM).is_file() and Path(CHROMEDRIVER).is_file()),
-    reason="chromium/chromedriver not installed (Debian packages chromium chromium-driver; `make test-deps`)")
+pytestmark = needs_chromium
 
 SAMPLES_070 = sorted((REPO / "model" / "samples" / "untp-0.7.0").glob("*.json"))
-
-
-@pytest.fixture(scope="module")
-def site_url(built_site):
-    proc, port = start_server(built_site)
-    yield f"http://127.0.0.1:{port}/"
-    stop(proc)
 
 
 @pytest.fixture(scope="module")

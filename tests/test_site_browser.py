@@ -3,29 +3,15 @@ no console errors, and a ``<script>`` in a mapping comment shows as text. Screen
 tests/artifacts/ (git-ignored)."""
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
 
-from conftest import HOSTILE_MARK, headless_chromium
-from test_serve import start_server, stop
+from conftest import HOSTILE_MARK, headless_chromium, needs_chromium
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
-pytestmark = pytest.mark.skipif(
-    not (Path(CHROMIUM).is_file() and Path(CHROMEDRIVER).is_file()),
-    reason="chromium/chromedriver not installed (Debian packages chromium chromium-driver; `make browser`)")
-
-
-@pytest.fixture(scope="module")
-def site_url(built_site):
-    proc, port = start_server(built_site)
-    yield f"http://127.0.0.1:{port}/"
-    stop(proc)
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
